@@ -1,0 +1,286 @@
+"""The one definition of a catalogue record.
+
+The CMS exporter and importer, the portal builder and the search indexers all
+use these classes; none of them defines its own idea of a "service". Nothing
+here imports Django, so the builder and the indexers stay headless.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+OPD_KINDS = ("dinas", "badan", "kecamatan", "rsud", "satuan", "bagian")
+PLATFORMS = ("web", "android", "ios")
+CHANNEL_KINDS = ("online", "walk_in")
+# Tags an editor's rich text may keep; everything else is stripped (see catalogue.html).
+RICH_TEXT_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "a", "h2", "h3", "h4"}
+
+
+class RecordError(ValueError):
+    """A bad record: names the file, the record id and the field, in Bahasa Indonesia."""
+
+    def __init__(self, file: str, record_id: str, field_name: str, message: str):
+        self.file = file
+        self.record_id = record_id
+        self.field = field_name
+        self.message = message
+        super().__init__(f"{file}: record '{record_id}', field '{field_name}': {message}")
+
+
+def https_url_error(url: str) -> str | None:
+    """Why `url` is not a safe absolute https URL, or None when it is."""
+    if not isinstance(url, str) or not url.strip():
+        return "URL wajib diisi."
+    if url != url.strip() or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return "URL tidak boleh memuat spasi atau karakter kontrol."
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https":
+        return f"URL harus diawali https:// (bukan '{parts.scheme or url[:20]}')."
+    if not parts.hostname or parts.username or parts.password:
+        return "URL harus memuat nama host dan tidak boleh memuat nama pengguna/kata sandi."
+    return None
+
+
+def deep_link_error(deep_link: str, app_base_url: str) -> str | None:
+    """Why `deep_link` may not be used as the button into the app, or None when it may.
+
+    A deep link must be https (never javascript: or data:) and stay on the app's
+    own host, inside the app's base path.
+    """
+    problem = https_url_error(deep_link)
+    if problem:
+        return f"Tautan langsung tidak aman: {problem}"
+    link, base = urlsplit(deep_link), urlsplit(app_base_url)
+    if link.hostname != base.hostname or (link.port or 443) != (base.port or 443):
+        return (
+            f"Tautan langsung harus berada di host aplikasinya ({base.hostname}), "
+            f"bukan {link.hostname}."
+        )
+    base_path = base.path.rstrip("/")
+    if base_path and not (link.path == base_path or link.path.startswith(base_path + "/")):
+        return f"Tautan langsung harus berada di dalam alamat dasar aplikasi ({app_base_url})."
+    return None
+
+
+@dataclass(frozen=True)
+class Record:
+    """Shared behaviour: a stable dict for files, and construction with type checks."""
+
+    KEY = "slug"  # the field that identifies the record
+
+    @property
+    def key(self) -> str:
+        return getattr(self, self.KEY)
+
+    def to_dict(self) -> dict[str, Any]:
+        # Field order is the dataclass order: stable files, readable diffs.
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any, file: str = "?") -> Record:
+        record_id = str(data.get(cls.KEY, "?")) if isinstance(data, dict) else "?"
+        if not isinstance(data, dict):
+            raise RecordError(file, record_id, "-", "rekaman harus berupa objek JSON.")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        for name in data:
+            if name not in known:
+                raise RecordError(file, record_id, name, "kolom tidak dikenal.")
+        values = {}
+        for name, f in known.items():
+            if name not in data:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    raise RecordError(file, record_id, name, "kolom wajib tidak ada.")
+                continue
+            values[name] = _coerce(cls, f, data[name], file, record_id)
+        record = cls(**values)
+        record.check(file)
+        return record
+
+    def check(self, file: str) -> None:
+        """Field rules beyond types; raises RecordError."""
+        if not SLUG_RE.match(self.key):
+            raise RecordError(file, self.key, self.KEY, "harus berupa slug (huruf kecil, angka, tanda -).")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("required") and not value:
+                raise RecordError(file, self.key, f.name, "wajib diisi.")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Record | Channel):
+        return value.to_dict()
+    return value
+
+
+def required() -> Any:
+    """A text field that must not be empty (checked in Record.check, so the error names it)."""
+    return field(default="", metadata={"required": True})
+
+
+def _coerce(cls, f: dataclasses.Field, value: Any, file: str, record_id: str) -> Any:
+    kind = f.metadata.get("type", f.type)
+    if kind in ("str", str):
+        if not isinstance(value, str):
+            raise RecordError(file, record_id, f.name, "harus berupa teks.")
+        return value.strip()
+    if kind in ("str | None", "optional_str"):
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise RecordError(file, record_id, f.name, "harus berupa teks atau null.")
+        return value.strip()
+    if kind in ("bool", bool):
+        if not isinstance(value, bool):
+            raise RecordError(file, record_id, f.name, "harus true atau false.")
+        return value
+    if kind == "tuple[str, ...]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise RecordError(file, record_id, f.name, "harus berupa daftar teks.")
+        items = tuple(v.strip() for v in value)
+        if any(not v for v in items):
+            raise RecordError(file, record_id, f.name, "daftar tidak boleh memuat butir kosong.")
+        return items
+    if kind == "tuple[Channel, ...]":
+        if not isinstance(value, list):
+            raise RecordError(file, record_id, f.name, "harus berupa daftar kanal layanan.")
+        return tuple(Channel.from_value(v, file, record_id) for v in value)
+    raise TypeError(f"no coercion for {f.name}: {kind}")  # a programming error, not bad input
+
+
+@dataclass(frozen=True)
+class Opd(Record):
+    """An agency (Organisasi Perangkat Daerah): the permission boundary in the CMS."""
+
+    slug: str
+    name: str = required()
+    short_name: str = required()
+    kind: str = required()
+    address: str = ""
+    phone: str = ""
+    website: str = ""
+    description: str = ""
+
+    def check(self, file: str) -> None:
+        super().check(file)
+        if self.kind not in OPD_KINDS:
+            raise RecordError(file, self.slug, "kind", f"harus salah satu dari {', '.join(OPD_KINDS)}.")
+        if self.website and (problem := https_url_error(self.website)):
+            raise RecordError(file, self.slug, "website", problem)
+
+
+@dataclass(frozen=True)
+class App(Record):
+    """An OPD's application that services deep-link into."""
+
+    slug: str
+    name: str = required()
+    opd: str = required()
+    base_url: str = required()
+    description: str = ""
+    platforms: tuple[str, ...] = ()
+
+    def check(self, file: str) -> None:
+        super().check(file)
+        if problem := https_url_error(self.base_url):
+            raise RecordError(file, self.slug, "base_url", problem)
+        for platform in self.platforms:
+            if platform not in PLATFORMS:
+                raise RecordError(file, self.slug, "platforms", f"'{platform}' bukan web, android atau ios.")
+
+
+@dataclass(frozen=True)
+class Category(Record):
+    slug: str
+    name: str = required()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LifeEvent(Record):
+    slug: str
+    name: str = required()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way to get a service: online in the app, or walk-in at a place (with hours)."""
+
+    kind: str
+    name: str
+    address: str = ""
+    hours: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_value(cls, value: Any, file: str, record_id: str) -> Channel:
+        # The shared catalogue writes channels as plain strings: "online" or a place name.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lower() == "online":
+                return cls(kind="online", name="Daring (online)")
+            return cls(kind="walk_in", name=text)
+        if not isinstance(value, dict) or set(value) - {"kind", "name", "address", "hours"}:
+            raise RecordError(file, record_id, "channels", "kanal harus berupa teks atau objek kind/name/address/hours.")
+        kind, name = value.get("kind"), value.get("name")
+        if kind not in CHANNEL_KINDS:
+            raise RecordError(file, record_id, "channels", "jenis kanal harus 'online' atau 'walk_in'.")
+        if not isinstance(name, str) or not name.strip():
+            raise RecordError(file, record_id, "channels", "nama kanal wajib diisi.")
+        extra = {k: value.get(k, "") for k in ("address", "hours")}
+        if not all(isinstance(v, str) for v in extra.values()):
+            raise RecordError(file, record_id, "channels", "alamat dan jam layanan harus berupa teks.")
+        return cls(kind=kind, name=name.strip(), **{k: v.strip() for k, v in extra.items()})
+
+
+@dataclass(frozen=True)
+class Service(Record):
+    """One public service with every component of its Standar Pelayanan (PermenPAN-RB 15/2014)."""
+
+    KEY = "id"
+
+    id: str
+    title: str = required()
+    summary: str = required()
+    description: str = ""  # sanitised HTML (see catalogue.html)
+    opd: str = required()
+    app: str | None = None
+    deep_link: str | None = None
+    requirements: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    duration: str = ""
+    cost: str = ""
+    output: str = ""
+    legal_basis: tuple[str, ...] = ()
+    complaints: str = ""
+    channels: tuple[Channel, ...] = ()
+    categories: tuple[str, ...] = ()
+    life_events: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # hidden search terms: old names, abbreviations
+    featured: bool = False  # shown among "layanan paling dibutuhkan" on the home page
+    updated: str | None = None  # ISO date of the last publication
+
+    def check(self, file: str) -> None:
+        super().check(file)
+        if self.deep_link and not self.app:
+            raise RecordError(file, self.id, "deep_link", "tautan langsung memerlukan aplikasi (app).")
+        if self.updated and not DATE_RE.match(self.updated):
+            raise RecordError(file, self.id, "updated", "harus berupa tanggal YYYY-MM-DD.")
+
+    @property
+    def online(self) -> bool:
+        return bool(self.app and self.deep_link)
+
+    @property
+    def walk_in_channels(self) -> tuple[Channel, ...]:
+        return tuple(c for c in self.channels if c.kind == "walk_in")

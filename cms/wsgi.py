@@ -1,0 +1,9 @@
+"""WSGI entry point: the Wagtail admin and API, and the built portal through WhiteNoise."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
+
+application = get_wsgi_application()
