@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent
 SHARED_CATALOGUE = PROJECT_DIR.parent / "shared" / "catalogue" / "samarinda"
 CONTENT_DIR = PROJECT_DIR / "content"
 
