@@ -137,7 +137,9 @@ def load_catalogue(folder: str | os.PathLike) -> Catalogue:
     catalogue = Catalogue()
     shared = is_shared_format(folder)
     for cls, subfolder, filename in KINDS:
-        for label, data in _shared_records(folder, filename) if shared else _content_records(folder, subfolder):
+        for label, data in (
+            _shared_records(folder, filename) if shared else _content_records(folder, subfolder)
+        ):
             if cls is Service and isinstance(data, dict):
                 data = dict(data)
                 text = data.get("description", "")
@@ -168,7 +170,9 @@ def _content_records(folder: Path, subfolder: str) -> Iterable[tuple[str, dict]]
         data = _read_json(path, label)
         key = data.get("id", data.get("slug")) if isinstance(data, dict) else None
         if key is not None and f"{key}.json" != path.name:
-            raise RecordError(label, str(key), "id" if "id" in data else "slug", "harus sama dengan nama berkas.")
+            raise RecordError(
+                label, str(key), "id" if "id" in data else "slug", "harus sama dengan nama berkas."
+            )
         yield label, data
 
 

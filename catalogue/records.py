@@ -58,10 +58,7 @@ def deep_link_error(deep_link: str, app_base_url: str) -> str | None:
         return f"Tautan langsung tidak aman: {problem}"
     link, base = urlsplit(deep_link), urlsplit(app_base_url)
     if link.hostname != base.hostname or (link.port or 443) != (base.port or 443):
-        return (
-            f"Tautan langsung harus berada di host aplikasinya ({base.hostname}), "
-            f"bukan {link.hostname}."
-        )
+        return f"Tautan langsung harus berada di host aplikasinya ({base.hostname}), bukan {link.hostname}."
     base_path = base.path.rstrip("/")
     if base_path and not (link.path == base_path or link.path.startswith(base_path + "/")):
         return f"Tautan langsung harus berada di dalam alamat dasar aplikasi ({app_base_url})."
@@ -231,7 +228,9 @@ class Channel:
                 return cls(kind="online", name="Daring (online)")
             return cls(kind="walk_in", name=text)
         if not isinstance(value, dict) or set(value) - {"kind", "name", "address", "hours"}:
-            raise RecordError(file, record_id, "channels", "kanal harus berupa teks atau objek kind/name/address/hours.")
+            raise RecordError(
+                file, record_id, "channels", "kanal harus berupa teks atau objek kind/name/address/hours."
+            )
         kind, name = value.get("kind"), value.get("name")
         if kind not in CHANNEL_KINDS:
             raise RecordError(file, record_id, "channels", "jenis kanal harus 'online' atau 'walk_in'.")
