@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "cms.services",
     "cms.portal",
     "cms.search_api",
+    "cms.publishing",
+    "cms.links",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.sites",
