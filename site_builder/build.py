@@ -1,0 +1,373 @@
+"""build_portal: catalogue records in, a complete static portal out, switched in atomically.
+
+Where a full build's time goes and what is done about it (figures in benchmarks/build.py):
+- no reading or Markdown: records come parsed and their description is sanitised HTML;
+- templates compile once (Pelican's Jinja environment, auto_reload off) and pages are written
+  directly, not through Pelican's per-file Writer;
+- pages render, write and compress in parallel worker processes (fork: the compiled
+  templates and the catalogue are shared, not pickled);
+- a page whose inputs (its records, the theme, the site URL) are unchanged since the live
+  build is hard-linked from it, with its .gz/.br, instead of rendered again — this is also
+  what makes a publish of one service cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from catalogue import Catalogue, RecordError
+
+from . import publish
+from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
+from .site import Page, Site, record_digest
+from .theme import THEME_DIR, Assets, render, standalone_environment, theme_fingerprint, write_theme_assets
+
+BUILDER_VERSION = "1"  # bump when output changes without a theme change, to invalidate reuse
+PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
+
+
+class BuildError(Exception):
+    """The portal could not be built; the live folder was not touched."""
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    build_dir: Path
+    pages: int  # HTML pages in the site
+    rendered: int  # pages rendered in this build
+    reused: int  # unchanged pages hard-linked from the previous build
+    seconds: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.pages} halaman ({self.rendered} dibuat ulang, {self.reused} tidak berubah) "
+            f"dalam {self.seconds:.2f} s → {self.out_dir}"
+        )
+
+
+def build_portal(
+    catalogue: Catalogue,
+    out_dir: str | os.PathLike,
+    site_url: str,
+    *,
+    theme_dir: str | os.PathLike = THEME_DIR,
+    jobs: int | None = None,
+    reuse: bool = True,
+    search: bool = True,
+) -> BuildReport:
+    """Build the portal for `catalogue` and make it live at `out_dir` (a symlink to the build).
+
+    reuse=False renders every page even when the previous build has it unchanged.
+    search=False leaves out the search index (search.portal), e.g. for the page benchmark.
+    Raises BuildError; `out_dir` then still serves exactly what it served before.
+    """
+    started = time.perf_counter()
+    out_dir = Path(out_dir).absolute()
+    theme_dir = Path(theme_dir)
+    try:
+        catalogue.check_references()
+    except RecordError as exc:
+        raise BuildError(f"Katalog tidak valid: {exc}") from exc
+    with publish.build_lock(out_dir):
+        partial = publish.start_build(out_dir)
+        try:
+            previous = publish.current_build(out_dir)
+            job = BuildJob(
+                Site(catalogue, site_url),
+                partial,
+                theme_dir,
+                previous=previous,
+                previous_manifest=publish.read_manifest(previous) if reuse else {},
+                jobs=jobs,
+            )
+            job.write_assets(catalogue, search)
+            run_pelican(job, theme_dir, site_url)
+            job.write_extras()
+            final = publish.finish_build(partial, job.manifest())
+        except BaseException as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            if isinstance(exc, BuildError):
+                raise
+            if isinstance(exc, RecordError | TemplateError | OSError | KeyError | ValueError | TypeError):
+                raise BuildError(f"Portal gagal dibangun: {type(exc).__name__}: {exc}") from exc
+            raise
+        publish.switch(out_dir, final)
+        publish.prune(out_dir)
+    return BuildReport(
+        out_dir, final, len(job.pages), job.rendered, job.reused, time.perf_counter() - started
+    )
+
+
+def run_pelican(job: BuildJob, theme_dir: Path, site_url: str) -> None:
+    """Pelican as a library: our plugin's generator does the work; built-in content is switched off."""
+    from pelican import Pelican
+    from pelican.log import console
+    from pelican.settings import read_settings
+
+    from . import pelican_plugin
+    from .theme import JINJA_OPTIONS
+
+    with tempfile.TemporaryDirectory(prefix="santer-pelican-") as empty_content:
+        settings = read_settings(
+            override={
+                "PATH": empty_content,
+                "OUTPUT_PATH": str(job.build_dir),
+                "THEME": str(theme_dir),
+                "SITEURL": site_url.rstrip("/"),
+                "SITENAME": "Santer",
+                "DEFAULT_LANG": "id",
+                "READERS": {"rst": None, "html": None, "htm": None},  # no source files to read
+                "TIMEZONE": "Asia/Makassar",
+                "PLUGINS": [pelican_plugin],
+                "JINJA_ENVIRONMENT": dict(JINJA_OPTIONS),
+                "ARTICLE_PATHS": [],
+                "PAGE_PATHS": [],
+                "STATIC_PATHS": [],
+                "THEME_STATIC_PATHS": [],
+                "DIRECT_TEMPLATES": [],
+                "PAGINATED_TEMPLATES": {},
+                "FEED_ALL_ATOM": None,
+                "CATEGORY_FEED_ATOM": None,
+                "TRANSLATION_FEED_ATOM": None,
+                "AUTHOR_FEED_ATOM": None,
+                "AUTHOR_FEED_RSS": None,
+                "DELETE_OUTPUT_DIRECTORY": False,
+                "CACHE_CONTENT": False,
+                "LOAD_CONTENT_CACHE": False,
+                pelican_plugin.JOB_SETTING: job,
+            }
+        )
+        quiet = console.quiet
+        console.quiet = True  # Pelican prints "Done: 0 articles…" about its own, unused, generators
+        try:
+            Pelican(settings).run()
+        finally:
+            console.quiet = quiet
+    if job.env is None:
+        raise BuildError("Pelican did not run the Santer generator (plugin not registered).")
+
+
+class BuildJob:
+    """One build: which pages to render, which to reuse, and writing them into `build_dir`."""
+
+    def __init__(self, site, build_dir, theme_dir, *, previous, previous_manifest, jobs):
+        self.site = site
+        self.build_dir = Path(build_dir)
+        self.theme_dir = Path(theme_dir)
+        self.previous = previous
+        self.previous_manifest = previous_manifest
+        self.jobs = jobs or min(os.cpu_count() or 1, 4)
+        self.pages: list[Page] = site.pages()
+        self.env = None
+        self.assets: Assets | None = None
+        self.fingerprints: dict[str, str] = {}
+        self.rendered = 0
+        self.reused = 0
+
+    # ---------------------------------------------------------------- assets
+    def write_assets(self, catalogue: Catalogue, search: bool) -> None:
+        urls = write_theme_assets(self.theme_dir, self.build_dir)
+        search_result = write_search_assets(catalogue, self.build_dir) if search else {}
+        self.assets = Assets(
+            css=urls["santer.css"],
+            search_scripts=tuple(search_result.get("scripts", ())),
+            page_scripts=tuple(search_result.get("page_scripts", ())),
+        )
+        compressor = PortalCompressor(ASSET_BROTLI_QUALITY)
+        for url in urls.values():
+            path = str(self.build_dir / url.lstrip("/"))
+            with open(path, "rb") as fh:
+                compressor.compress_data(path, fh.read())
+
+    # ---------------------------------------------------------------- pages
+    def prepare(self, env) -> None:
+        """Called by the Pelican generator with its Jinja environment: compile every template once."""
+        self.env = env
+        for name in {page.template for page in self.pages}:
+            env.get_template(name)
+        salt = "|".join(
+            (
+                BUILDER_VERSION,
+                theme_fingerprint(self.theme_dir),
+                self.site.site_url,
+                repr(self.assets.to_dict()),
+            )
+        )
+        digests: dict[int, str] = {}
+
+        def digest(record) -> str:
+            if record is None:
+                return "-"
+            key = id(record)
+            if key not in digests:
+                digests[key] = record_digest(record)
+            return digests[key]
+
+        for page in self.pages:
+            text = "\0".join((salt, page.path, page.template, *(digest(d) for d in page.deps)))
+            self.fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def write_pages(self) -> None:
+        old = self.previous_manifest.get("pages", {}) if self.previous else {}
+        queue = []
+        for index, page in enumerate(self.pages):
+            if old.get(page.path) == self.fingerprints[page.path] and self._link_previous(page.path):
+                self.reused += 1
+            else:
+                queue.append(index)
+        self.rendered = len(queue)
+        if len(queue) < PARALLEL_MIN_PAGES or self.jobs < 2:
+            self.render_indices(queue)
+            return
+        global _ACTIVE_JOB
+        _ACTIVE_JOB = self
+        chunks = [queue[i :: self.jobs * 4] for i in range(self.jobs * 4)]
+        try:
+            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:
+                    pool.shutdown(cancel_futures=True)
+                    raise
+        finally:
+            _ACTIVE_JOB = None
+
+    def render_indices(self, indices: list[int]) -> int:
+        compressor = PortalCompressor()
+        made_dirs = set()
+        for index in indices:
+            page = self.pages[index]
+            try:
+                data = render(self.env, page, self.assets)
+            except Exception as exc:
+                raise BuildError(
+                    f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
+                ) from None
+            target = self.build_dir / page.path
+            if target.parent not in made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(target.parent)
+            with open(target, "wb") as fh:
+                fh.write(data)
+            compressor.compress_data(str(target), data)
+        return len(indices)
+
+    def _link_previous(self, relative: str) -> bool:
+        source = self.previous / relative
+        target = self.build_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            return False
+        except OSError:
+            return False  # another file system or no hard links: render instead
+        for suffix in (".br", ".gz"):
+            with contextlib.suppress(FileNotFoundError):
+                os.link(f"{source}{suffix}", f"{target}{suffix}")
+        return True
+
+    # ---------------------------------------------------------------- the rest
+    def write_extras(self) -> None:
+        compressor = PortalCompressor()
+        for name, text in (
+            ("sitemap.xml", self.site.sitemap(self.pages)),
+            ("robots.txt", self.site.robots()),
+        ):
+            path = self.build_dir / name
+            data = text.encode("utf-8")
+            path.write_bytes(data)
+            compressor.compress_data(str(path), data)
+        done = {page.path for page in self.pages} | {"sitemap.xml", "robots.txt"}
+        skip_dirs = {"layanan", "static"}  # pages and theme assets are compressed already
+        for dirpath, dirs, files in os.walk(self.build_dir):
+            if dirpath == str(self.build_dir):
+                dirs[:] = [d for d in dirs if d not in skip_dirs]
+            names = set(files)
+            for name in files:
+                path = os.path.join(dirpath, name)
+                relative = os.path.relpath(path, self.build_dir)
+                if relative in done or not name.endswith(TEXT_EXTENSIONS):
+                    continue
+                if f"{name}.br" in names or f"{name}.gz" in names:
+                    continue
+                with open(path, "rb") as fh:
+                    compressor.compress_data(path, fh.read())
+
+    def manifest(self) -> dict:
+        return {
+            "builder": BUILDER_VERSION,
+            "site_url": self.site.site_url,
+            "assets": self.assets.to_dict(),
+            "pages": self.fingerprints,
+        }
+
+
+_ACTIVE_JOB: BuildJob | None = None
+
+
+def _render_chunk(indices: list[int]) -> int:
+    """Runs in a forked worker: the job (templates compiled, catalogue loaded) is inherited."""
+    return _ACTIVE_JOB.render_indices(indices)
+
+
+def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
+    """The static search index and its scripts, written by the search package when it is there."""
+    if importlib.util.find_spec("search.portal") is None:
+        return {}
+    from search.portal import write_search_assets as write
+
+    result = write(catalogue, site_dir) or {}
+    return {
+        "scripts": list(result.get("scripts", ())),
+        "page_scripts": list(result.get("page_scripts", result.get("boot_scripts", ()))),
+    }
+
+
+# ------------------------------------------------------------------ single pages (preview, checks)
+def live_assets(out_dir: str | os.PathLike) -> Assets | None:
+    """The asset URLs of the build served at `out_dir`, so a page rendered alone matches it."""
+    manifest = publish.read_manifest(publish.current_build(Path(out_dir).absolute()))
+    data = manifest.get("assets")
+    if not data:
+        return None
+    return Assets(data["css"], tuple(data["search_scripts"]), tuple(data["page_scripts"]))
+
+
+def render_page(
+    catalogue: Catalogue,
+    site_url: str,
+    url: str,
+    *,
+    assets: Assets | None = None,
+    theme_dir: str | os.PathLike = THEME_DIR,
+) -> bytes:
+    """The bytes of one page (by URL path, e.g. "/layanan/ktp-el-pemula/") exactly as a build writes it.
+
+    Pass the live build's `live_assets(out_dir)` to match the live site; without it the
+    theme's stylesheet is used and no search scripts.
+    """
+    from .theme import theme_assets
+
+    site = Site(catalogue, site_url)
+    wanted = {page.url: page for page in site.pages()}
+    if url not in wanted:
+        raise KeyError(f"the portal has no page at {url}")
+    if assets is None:
+        assets = Assets(css="/" + theme_assets(Path(theme_dir))["santer.css"][0])
+    return render(standalone_environment(Path(theme_dir)), wanted[url], assets)

@@ -1,0 +1,377 @@
+"""What the portal consists of: every page, its template, its context and the records it shows.
+
+Everything here is a pure function of the catalogue and the site URL — no clock, no file
+system — so a page rendered on its own (incremental publish, preview) is byte-identical to the
+same page in a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from catalogue import Catalogue, Service
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+POPULAR_LIMIT = 8
+AREA_SERVED = {"@type": "City", "name": "Kota Samarinda", "sameAs": "https://www.wikidata.org/wiki/Q5801"}
+
+
+def tanggal(iso_date: str | None) -> str:
+    """'2026-03-12' → '12 Maret 2026' (how dates are written in Bahasa Indonesia)."""
+    if not iso_date:
+        return ""
+    year, month, day = (int(part) for part in iso_date.split("-"))
+    return f"{day} {MONTHS[month - 1]} {year}"
+
+
+def host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+_DURATION_RE = re.compile(r"(\d+)(?:\s*(?:sampai|s\.d\.|-|–)\s*(\d+))?\s*(hari|jam|menit|bulan|minggu)", re.I)
+_ISO_UNIT = {
+    "hari": ("D", False),
+    "minggu": ("W", False),
+    "bulan": ("M", False),
+    "jam": ("H", True),
+    "menit": ("M", True),
+}
+
+
+def iso_duration(text: str) -> str | None:
+    """The longest time a free-text duration promises, as ISO 8601 ('1 sampai 3 hari kerja' → 'P3D')."""
+    lowered = text.lower()
+    if "seketika" in lowered or "hari yang sama" in lowered:
+        return "P0D" if not _DURATION_RE.search(lowered) else None
+    match = _DURATION_RE.search(lowered)
+    if not match:
+        return None
+    amount = match.group(2) or match.group(1)
+    unit, is_time = _ISO_UNIT[match.group(3)]
+    return f"PT{amount}{unit}" if is_time else f"P{amount}{unit}"
+
+
+def record_digest(record) -> str:
+    # repr of a frozen dataclass names every field in a fixed order: a cheap, stable fingerprint.
+    return hashlib.blake2b(repr(record).encode(), digest_size=12).hexdigest()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, which template renders it, and from which records."""
+
+    path: str  # relative output path, e.g. "layanan/ktp/index.html"
+    template: str
+    context: Callable[[], dict] = field(compare=False, repr=False)
+    deps: tuple = field(default=(), compare=False, repr=False)  # records whose content it shows
+
+    @property
+    def url(self) -> str:
+        """Site-absolute URL path ("/layanan/ktp/")."""
+        return "/" + self.path.removesuffix("index.html")
+
+
+class Site:
+    """The catalogue seen as a web site: indexes, orderings and one Page per output file."""
+
+    def __init__(self, catalogue: Catalogue, site_url: str):
+        self.catalogue = catalogue
+        self.site_url = site_url.rstrip("/")
+        self.opds = catalogue.opds
+        self.apps = catalogue.apps
+
+    # ------------------------------------------------------------------ indexes
+    @cached_property
+    def services_by_title(self) -> list[Service]:
+        return sorted(self.catalogue.services.values(), key=lambda s: (s.title.casefold(), s.id))
+
+    def _group(self, attribute: str) -> dict[str, list[Service]]:
+        groups: dict[str, list[Service]] = {}
+        for service in self.services_by_title:
+            value = getattr(service, attribute)
+            for key in value if isinstance(value, tuple) else (value,):
+                groups.setdefault(key, []).append(service)
+        return groups
+
+    @cached_property
+    def by_opd(self) -> dict[str, list[Service]]:
+        return self._group("opd")
+
+    @cached_property
+    def by_category(self) -> dict[str, list[Service]]:
+        return self._group("categories")
+
+    @cached_property
+    def by_life_event(self) -> dict[str, list[Service]]:
+        return self._group("life_events")
+
+    @cached_property
+    def apps_by_opd(self) -> dict[str, list]:
+        groups: dict[str, list] = {}
+        for app in sorted(self.apps.values(), key=lambda a: a.name.casefold()):
+            groups.setdefault(app.opd, []).append(app)
+        return groups
+
+    @cached_property
+    def popular(self) -> list[Service]:
+        """Editors' `featured` services; else the first service of each category, in catalogue order."""
+        services = list(self.catalogue.services.values())
+        featured = [s for s in services if s.featured]
+        if featured:
+            return featured[:POPULAR_LIMIT]
+        chosen: list[Service] = []
+        for category in self.catalogue.categories:
+            first = next((s for s in services if category in s.categories and s not in chosen), None)
+            if first:
+                chosen.append(first)
+            if len(chosen) == POPULAR_LIMIT:
+                break
+        return chosen or services[:POPULAR_LIMIT]
+
+    def url(self, path: str) -> str:
+        return self.site_url + path
+
+    # ------------------------------------------------------------------ pages
+    def pages(self) -> list[Page]:
+        """Every HTML page of the portal, in a stable order (service pages first: they are the bulk)."""
+        pages = [self.service_page(service) for service in self.catalogue.services.values()]
+        pages += [self.opd_page(opd) for opd in self.opds.values()]
+        pages += [self.category_page(c) for c in self.catalogue.categories.values()]
+        pages += [self.life_event_page(e) for e in self.catalogue.life_events.values()]
+        pages += [self.home_page(), self.az_page(), self.search_page(), self.not_found_page()]
+        return pages
+
+    def _base(self, page_path: str, title: str, description: str, crumbs=()) -> dict:
+        return {
+            "page_title": title,
+            "page_description": description,
+            "canonical": self.url("/" + page_path.removesuffix("index.html")),
+            "breadcrumbs": list(crumbs),
+            "opds": self.opds,
+        }
+
+    def service_page(self, service: Service) -> Page:
+        path = f"layanan/{service.id}/index.html"
+        opd = self.opds[service.opd]
+        app = self.apps.get(service.app) if service.app else None
+        cats = [self.catalogue.categories[c] for c in service.categories]
+        events = [self.catalogue.life_events[e] for e in service.life_events]
+
+        def context() -> dict:
+            crumbs = [("Beranda", "/")]
+            if cats:
+                crumbs.append((cats[0].name, f"/kategori/{cats[0].slug}/"))
+            ctx = self._base(path, service.title, service.summary, crumbs)
+            ctx.update(
+                s=service,
+                opd=opd,
+                app=app,
+                app_opd=self.opds[app.opd] if app else None,
+                cats=cats,
+                events=events,
+                walk_in=service.walk_in_channels,
+                og_type="article",
+                json_ld=self.json_ld(service),
+            )
+            return ctx
+
+        deps = (service, opd, app, self.opds[app.opd] if app else None, *cats, *events)
+        return Page(path, "service.html", context, deps)
+
+    def json_ld(self, service: Service) -> Markup:
+        """The page's schema.org GovernmentService, safe inside a <script> element."""
+        opd = self.opds[service.opd]
+        provider = {"@type": "GovernmentOrganization", "name": opd.name, "url": self.url(f"/opd/{opd.slug}/")}
+        if opd.address:
+            provider["address"] = opd.address
+        if opd.phone:
+            provider["telephone"] = opd.phone
+        if opd.website:
+            provider["sameAs"] = opd.website
+        service_type = (
+            self.catalogue.categories[service.categories[0]].name if service.categories else service.title
+        )
+        channels = []
+        processing = iso_duration(service.duration) if service.duration else None
+        if service.online:
+            app = self.apps[service.app]
+            channel = {
+                "@type": "ServiceChannel",
+                "name": f"Ajukan di {app.name}",
+                "serviceUrl": service.deep_link,
+                "availableLanguage": "id",
+            }
+            if service.duration:
+                channel["processingTime"] = processing or service.duration
+            channels.append(channel)
+        for place in service.walk_in_channels:
+            channel = {
+                "@type": "ServiceChannel",
+                "name": place.name,
+                "serviceLocation": {"@type": "Place", "name": place.name, **_address(place.address)},
+            }
+            if service.duration:
+                channel["processingTime"] = processing or service.duration
+            channels.append(channel)
+        data = {
+            "@context": "https://schema.org",
+            "@type": "GovernmentService",
+            "name": service.title,
+            "description": service.summary,
+            "url": self.url(f"/layanan/{service.id}/"),
+            "serviceType": service_type,
+            "provider": provider,
+            "areaServed": AREA_SERVED,
+            "availableChannel": channels[0] if len(channels) == 1 else channels,
+        }
+        if service.output:
+            data["serviceOutput"] = service.output
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        # "</script>" or "<!--" inside a value must not end the element early.
+        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+    def opd_page(self, opd) -> Page:
+        path = f"opd/{opd.slug}/index.html"
+        services = self.by_opd.get(opd.slug, [])
+        apps = self.apps_by_opd.get(opd.slug, [])
+
+        def context() -> dict:
+            description = opd.description or f"Layanan dan aplikasi {opd.name}."
+            ctx = self._base(path, opd.name, description, [("Beranda", "/")])
+            ctx.update(opd=opd, apps=apps, services=services)
+            return ctx
+
+        return Page(path, "opd.html", context, (opd, *apps, *services))
+
+    def _listing(self, path, record, services, label) -> Page:
+        def context() -> dict:
+            description = getattr(record, "description", "") or f"Layanan untuk {record.name}."
+            ctx = self._base(path, record.name, description, [("Beranda", "/")])
+            ctx.update(heading=record.name, intro=getattr(record, "description", ""), services=services)
+            return ctx
+
+        opds = {s.opd: self.opds[s.opd] for s in services}
+        return Page(path, "listing.html", context, (record, *services, *opds.values()))
+
+    def category_page(self, category) -> Page:
+        services = self.by_category.get(category.slug, [])
+        return self._listing(f"kategori/{category.slug}/index.html", category, services, "kategori")
+
+    def life_event_page(self, event) -> Page:
+        services = self.by_life_event.get(event.slug, [])
+        return self._listing(f"peristiwa/{event.slug}/index.html", event, services, "peristiwa")
+
+    def _everything(self) -> tuple:
+        catalogue = self.catalogue
+        return (
+            *catalogue.opds.values(),
+            *catalogue.categories.values(),
+            *catalogue.life_events.values(),
+            *catalogue.services.values(),
+        )
+
+    def home_page(self) -> Page:
+        def context() -> dict:
+            ctx = self._base(
+                "index.html",
+                "Santer: layanan publik Kota Samarinda",
+                "Cari dan ajukan layanan publik Pemerintah Kota Samarinda: persyaratan, langkah, biaya, "
+                "dan tautan langsung ke aplikasi perangkat daerah.",
+            )
+            ctx.update(
+                popular=self.popular,
+                events=list(self.catalogue.life_events.values()),
+                categories=[
+                    (c, len(self.by_category.get(c.slug, []))) for c in self.catalogue.categories.values()
+                ],
+                opd_list=sorted(self.opds.values(), key=lambda o: o.name.casefold()),
+            )
+            return ctx
+
+        return Page("index.html", "index.html", context, self._everything())
+
+    def az_page(self) -> Page:
+        path = "layanan/index.html"
+
+        def context() -> dict:
+            groups: dict[str, list[Service]] = {}
+            for service in self.services_by_title:
+                letter = service.title[:1].upper()
+                groups.setdefault(letter if letter.isalpha() else "#", []).append(service)
+            ctx = self._base(
+                path,
+                "Semua layanan A–Z",
+                "Daftar lengkap layanan publik Kota Samarinda menurut abjad.",
+                [("Beranda", "/")],
+            )
+            ctx.update(groups=list(groups.items()), total=len(self.services_by_title))
+            return ctx
+
+        return Page(path, "az.html", context, (*self.opds.values(), *self.services_by_title))
+
+    def search_page(self) -> Page:
+        path = "cari/index.html"
+
+        def context() -> dict:
+            ctx = self._base(path, "Cari layanan", "Cari layanan publik Kota Samarinda.", [("Beranda", "/")])
+            ctx.update(popular=self.popular)
+            return ctx
+
+        return Page(path, "search.html", context, self._everything())
+
+    def not_found_page(self) -> Page:
+        def context() -> dict:
+            ctx = self._base("404.html", "Halaman tidak ditemukan", "Halaman tidak ditemukan.")
+            ctx.update(popular=self.popular)
+            return ctx
+
+        return Page("404.html", "404.html", context, self._everything())
+
+    # ------------------------------------------------------------------ sitemap / robots
+    def sitemap(self, pages: list[Page]) -> str:
+        lastmod = {f"layanan/{s.id}/index.html": s.updated for s in self.catalogue.services.values()}
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        ]
+        for page in pages:
+            if page.path == "404.html" or page.path.startswith("cari/"):
+                continue
+            entry = f"<url><loc>{_xml(self.url(page.url))}</loc>"
+            if lastmod.get(page.path):
+                entry += f"<lastmod>{lastmod[page.path]}</lastmod>"
+            lines.append(entry + "</url>")
+        lines.append("</urlset>")
+        return "\n".join(lines) + "\n"
+
+    def robots(self) -> str:
+        return f"User-agent: *\nAllow: /\nDisallow: /cari/\nSitemap: {self.site_url}/sitemap.xml\n"
+
+
+def _address(text: str) -> dict:
+    return {"address": text} if text else {}
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
