@@ -77,7 +77,11 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         # Field order is the dataclass order: stable files, readable diffs.
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.metadata.get("live_state")
+        }
 
     @classmethod
     def from_dict(cls, data: Any, file: str = "?") -> Record:
@@ -183,6 +187,9 @@ class App(Record):
     base_url: str = required()
     description: str = ""
     platforms: tuple[str, ...] = ()
+    # Live state, not content: False while link health reports the app down (cms.links), so
+    # its service pages show a banner. Never written to files (see Record.to_dict).
+    available: bool = field(default=True, metadata={"live_state": True})
 
     def check(self, file: str) -> None:
         super().check(file)
