@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, post_save
 
 
 class ServicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cms.services"
+    label = "services"
+    verbose_name = "Katalog layanan"
+
+    def ready(self):
+        from . import signals
+        from .models import OpdPage
+
+        post_migrate.connect(signals.set_up_catalogue, dispatch_uid="santer-catalogue-setup")
+        post_save.connect(signals.opd_saved, sender=OpdPage, dispatch_uid="santer-opd-editor-group")

@@ -1,0 +1,174 @@
+"""What is published in the CMS, as catalogue records.
+
+`published_catalogue()` is the one way out of the CMS: export_content, the
+portal builder and the search indexers all read it. Only live, public pages
+count, and a page's database row holds its published content (drafts live in
+revisions), so drafts never leak.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from wagtail.models import Page
+from wagtail.rich_text.rewriters import LinkRewriter
+
+from catalogue import App as AppRecord
+from catalogue import Catalogue, Channel, Opd, Service
+from catalogue import Category as CategoryRecord
+from catalogue import LifeEvent as LifeEventRecord
+from catalogue.files import sanitize_rich_text
+
+from .models import App, Category, LifeEvent, OpdPage, ServicePage
+
+logger = logging.getLogger(__name__)
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def published_catalogue() -> Catalogue:
+    """The live catalogue: live OPD pages, their apps, the taxonomies and live service pages."""
+    catalogue = Catalogue()
+    opd_pages = list(OpdPage.objects.live().public().order_by("slug"))
+    opd_by_path = {page.path: page for page in opd_pages}
+    for page in opd_pages:
+        catalogue.add(opd_record(page), f"opds/{page.slug}.json")
+    for app in App.objects.select_related("opd").order_by("slug"):
+        if app.opd.path in opd_by_path:
+            catalogue.add(app_record(app), f"apps/{app.slug}.json")
+    for category in Category.objects.order_by("slug"):
+        catalogue.add(taxonomy_record(CategoryRecord, category), f"categories/{category.slug}.json")
+    for event in LifeEvent.objects.order_by("slug"):
+        catalogue.add(taxonomy_record(LifeEventRecord, event), f"life-events/{event.slug}.json")
+
+    services = (
+        ServicePage.objects.live()
+        .public()
+        .select_related("app")
+        .prefetch_related("categories", "life_events")
+        .order_by("slug")
+    )
+    for page in services:
+        opd = opd_by_path.get(page.path[: -Page.steplen])
+        if opd is None:
+            continue  # its OPD is unpublished: the service is not reachable either
+        record = service_record(page, opd.slug)
+        if record.app and record.app not in catalogue.apps:
+            # The app belongs to an unpublished OPD; keep the service, drop the dead link.
+            logger.warning("layanan %s: aplikasi %s tidak terbit, tautan dihapus", record.id, record.app)
+            record = Service.from_dict({**record.to_dict(), "app": None, "deep_link": None})
+        catalogue.add(record, f"services/{page.slug}.json")
+    catalogue.check_references()
+    return catalogue
+
+
+def opd_record(page: OpdPage) -> Opd:
+    return Opd.from_dict(
+        {
+            "slug": page.slug,
+            "name": page.title,
+            "short_name": page.short_name,
+            "kind": page.kind,
+            "address": page.address,
+            "phone": page.phone,
+            "website": page.website,
+            "description": page.description,
+        },
+        f"opds/{page.slug}.json",
+    )
+
+
+def app_record(app: App) -> AppRecord:
+    return AppRecord.from_dict(
+        {
+            "slug": app.slug,
+            "name": app.name,
+            "opd": app.opd.slug,
+            "base_url": app.base_url,
+            "description": app.description,
+            "platforms": list(app.platforms),
+        },
+        f"apps/{app.slug}.json",
+    )
+
+
+def taxonomy_record(cls, item: Category | LifeEvent):
+    return cls.from_dict({"slug": item.slug, "name": item.name, "description": item.description})
+
+
+def service_record(page: ServicePage, opd_slug: str, with_updated: bool = True) -> Service:
+    """The page's database row (its live content) as a Service record."""
+    return Service.from_dict(
+        {
+            "id": page.slug,
+            "title": page.title,
+            "summary": page.summary,
+            "description": portal_html(page.description),
+            "opd": opd_slug,
+            "app": page.app.slug if page.app_id else None,
+            "deep_link": page.deep_link or None,
+            "requirements": text_list(page.requirements),
+            "steps": text_list(page.steps),
+            "duration": page.duration,
+            "cost": page.cost,
+            "output": page.output,
+            "legal_basis": text_list(page.legal_basis),
+            "complaints": page.complaints,
+            "channels": channel_list(page.channels),
+            "categories": sorted(c.slug for c in page.categories.all()),
+            "life_events": sorted(e.slug for e in page.life_events.all()),
+            "keywords": text_list(page.keywords),
+            "featured": page.featured,
+            "updated": published_date(page) if with_updated else None,
+        },
+        f"services/{page.slug}.json",
+    )
+
+
+def text_list(stream) -> list[str]:
+    return [block.value for block in stream]
+
+
+def channel_list(stream) -> list[dict[str, str]]:
+    return [
+        Channel(
+            kind=block.block_type,
+            name=block.value["name"],
+            address=block.value["address"] or "",
+            hours=block.value["hours"] or "",
+        ).to_dict()
+        for block in stream
+    ]
+
+
+def published_date(page: Page) -> str | None:
+    """The date of the last publication, in Samarinda's time zone (WITA)."""
+    if page.last_published_at is None:
+        return None
+    return page.last_published_at.astimezone(WITA).date().isoformat()
+
+
+def portal_html(db_html: str) -> str:
+    """Wagtail's stored rich text → the sanitised HTML the portal shows.
+
+    Internal page links become portal URLs (/layanan/<id>/, /opd/<slug>/);
+    links to anything not published lose their target.
+    """
+    if not db_html:
+        return ""
+    html = LinkRewriter(bulk_rules={"page": _portal_page_links})(db_html)
+    return sanitize_rich_text(html)
+
+
+def _portal_page_links(attrs_list: list[dict]) -> list[str]:
+    ids = [attrs.get("id") for attrs in attrs_list]
+    pages = Page.objects.live().public().filter(id__in=[i for i in ids if i and i.isdigit()]).specific()
+    urls = {}
+    for page in pages:
+        if isinstance(page, ServicePage):
+            urls[str(page.id)] = f"/layanan/{page.slug}/"
+        elif isinstance(page, OpdPage):
+            urls[str(page.id)] = f"/opd/{page.slug}/"
+        else:
+            urls[str(page.id)] = "/"
+    return [f'<a href="{urls[i]}">' if i in urls else "<a>" for i in ids]

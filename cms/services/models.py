@@ -1,0 +1,363 @@
+"""The catalogue in Wagtail: root page → one page per OPD → its service pages.
+
+The page tree is the permission boundary: an OPD's editor group holds Wagtail
+page permissions on that OPD page only, so Wagtail itself refuses edits to
+other OPDs' services. Apps, categories and life events are snippets.
+
+Field names follow catalogue.records (the one record definition), so the
+importer and exporter map fields one to one.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.fields import ParentalManyToManyField
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from catalogue.records import CHANNEL_KINDS, OPD_KINDS, PLATFORMS, SLUG_RE, deep_link_error, https_url_error
+
+from .api_fields import ChannelListField, PortalHtmlField, SlugField, TextListField
+
+# Tag set of catalogue.records.RICH_TEXT_TAGS, as Draftail features.
+RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link"]
+SLUG_MESSAGE = "Harus berupa slug: huruf kecil, angka dan tanda - (contoh: ktp-el-pemula)."
+CHANNEL_LABELS = {"online": "Daring (online)", "walk_in": "Datang langsung (loket)"}
+assert set(CHANNEL_LABELS) == set(CHANNEL_KINDS)
+
+
+def validate_https_url(value: str) -> None:
+    if value and (problem := https_url_error(value)):
+        raise ValidationError(problem)
+
+
+def validate_catalogue_slug(value: str) -> None:
+    if not SLUG_RE.match(value or ""):
+        raise ValidationError(SLUG_MESSAGE)
+
+
+class PlatformsField(models.JSONField):
+    """A list of platforms (web/android/ios), edited as checkboxes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return forms.MultipleChoiceField(
+            choices=[(p, p) for p in PLATFORMS],
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            label=self.verbose_name.capitalize(),
+            help_text=self.help_text,
+        )
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if not isinstance(value, list) or any(p not in PLATFORMS for p in value):
+            raise ValidationError("Platform harus web, android atau ios.")
+
+
+def text_list_field(item_label: str, verbose_name: str, help_text: str = "") -> StreamField:
+    """An ordered list of short texts: one block per item, reorderable in the admin."""
+    return StreamField(
+        [("item", blocks.CharBlock(label=item_label, max_length=1000))],
+        blank=True,
+        verbose_name=verbose_name,
+        help_text=help_text,
+    )
+
+
+class ChannelBlock(blocks.StructBlock):
+    name = blocks.CharBlock(label="Nama kanal/tempat", max_length=255)
+    address = blocks.CharBlock(label="Alamat", required=False, max_length=500)
+    hours = blocks.CharBlock(label="Jam layanan", required=False, max_length=255)
+
+    class Meta:
+        icon = "site"
+
+
+class CatalogueIndexPage(Page):
+    """The one root of the catalogue; its children are the OPDs."""
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["services.OpdPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "katalog layanan"
+        verbose_name_plural = "katalog layanan"
+
+
+class OpdPage(Page):
+    """An agency (Organisasi Perangkat Daerah); its services are its child pages.
+
+    The page title is the OPD's official name, the slug its catalogue slug.
+    """
+
+    short_name = models.CharField("nama singkat", max_length=100, help_text="Contoh: Disdukcapil.")
+    kind = models.CharField("jenis", max_length=20, choices=[(k, k.capitalize()) for k in OPD_KINDS])
+    address = models.CharField("alamat", max_length=500, blank=True)
+    phone = models.CharField("telepon", max_length=100, blank=True)
+    website = models.CharField(
+        "situs web", max_length=500, blank=True, validators=[validate_https_url], help_text="Alamat https://."
+    )
+    description = models.TextField("deskripsi", blank=True)
+
+    parent_page_types = ["services.CatalogueIndexPage"]
+    subpage_types = ["services.ServicePage"]
+
+    content_panels = [
+        FieldPanel("title", heading="Nama resmi OPD"),
+        FieldPanel("short_name"),
+        FieldPanel("kind"),
+        FieldPanel("address"),
+        FieldPanel("phone"),
+        FieldPanel("website"),
+        FieldPanel("description"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("short_name")]
+    api_fields = [
+        APIField("short_name"),
+        APIField("kind"),
+        APIField("address"),
+        APIField("phone"),
+        APIField("website"),
+        APIField("description"),
+    ]
+
+    class Meta:
+        verbose_name = "OPD"
+        verbose_name_plural = "OPD"
+
+    def clean(self):
+        super().clean()
+        if self.slug and not SLUG_RE.match(self.slug):
+            raise ValidationError({"slug": SLUG_MESSAGE})
+
+
+class OpdEditorGroup(models.Model):
+    """Which group edits which OPD. Kept outside the page so publishing an old revision cannot drop it."""
+
+    opd = models.OneToOneField(OpdPage, on_delete=models.CASCADE, related_name="editor_group_link")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="opd_link")
+
+    class Meta:
+        verbose_name = "grup editor OPD"
+        verbose_name_plural = "grup editor OPD"
+
+    def __str__(self):
+        return f"{self.group} → {self.opd}"
+
+
+class Taxonomy(models.Model):
+    slug = models.SlugField(
+        "slug", max_length=100, unique=True, allow_unicode=False, validators=[validate_catalogue_slug]
+    )
+    name = models.CharField("nama", max_length=255)
+    description = models.TextField("deskripsi", blank=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description")]
+    api_fields = [APIField("slug"), APIField("name"), APIField("description")]
+
+    class Meta:
+        abstract = True
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = "kategori"
+        verbose_name_plural = "kategori"
+
+
+class LifeEvent(Taxonomy):
+    class Meta(Taxonomy.Meta):
+        verbose_name = "peristiwa hidup"
+        verbose_name_plural = "peristiwa hidup"
+
+
+class App(models.Model):
+    """An OPD's application; services deep-link into it."""
+
+    slug = models.SlugField("slug", max_length=100, unique=True, validators=[validate_catalogue_slug])
+    name = models.CharField("nama", max_length=255)
+    opd = models.ForeignKey(OpdPage, verbose_name="OPD", on_delete=models.PROTECT, related_name="apps")
+    base_url = models.CharField(
+        "alamat dasar (base URL)",
+        max_length=500,
+        validators=[validate_https_url],
+        help_text="Alamat https:// aplikasi; tautan langsung layanan harus berada di host ini.",
+    )
+    platforms = PlatformsField("platform")
+    description = models.TextField("deskripsi", blank=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("opd", widget=forms.Select),
+        FieldPanel("base_url"),
+        FieldPanel("platforms"),
+        FieldPanel("description"),
+    ]
+    api_fields = [
+        APIField("slug"),
+        APIField("name"),
+        APIField("opd", serializer=SlugField()),
+        APIField("base_url"),
+        APIField("platforms"),
+        APIField("description"),
+    ]
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "aplikasi"
+        verbose_name_plural = "aplikasi"
+
+    def __str__(self):
+        return self.name
+
+
+class ServicePage(Page):
+    """One public service with every Standar Pelayanan component as its own field.
+
+    The slug is the service id (stable: portal URLs and search judgments use it).
+    """
+
+    summary = models.TextField("ringkasan", help_text="Satu atau dua kalimat yang tampil di hasil pencarian.")
+    description = RichTextField("uraian", blank=True, features=RICH_TEXT_FEATURES)
+    requirements = text_list_field("Persyaratan", "persyaratan", "Satu persyaratan per butir, berurutan.")
+    steps = text_list_field("Langkah", "prosedur/alur", "Satu langkah per butir, berurutan.")
+    duration = models.CharField("jangka waktu penyelesaian", max_length=500, blank=True)
+    cost = models.CharField("biaya/tarif", max_length=500, blank=True)
+    output = models.CharField("produk pelayanan", max_length=500, blank=True)
+    legal_basis = text_list_field("Dasar hukum", "dasar hukum")
+    complaints = models.TextField(
+        "penanganan pengaduan",
+        blank=True,
+        help_text="SP4N-LAPOR! dan kanal pengaduan OPD sendiri.",
+    )
+    channels = StreamField(
+        [(kind, ChannelBlock(label=label)) for kind, label in CHANNEL_LABELS.items()],
+        blank=True,
+        verbose_name="kanal layanan",
+        help_text="Tempat dan cara mendapatkan layanan: daring atau datang langsung (dengan jam layanan).",
+    )
+    app = models.ForeignKey(
+        App,
+        verbose_name="aplikasi",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    deep_link = models.CharField(
+        "tautan langsung",
+        max_length=500,
+        blank=True,
+        help_text="Alamat https:// di dalam aplikasi, tempat warga langsung mengajukan layanan ini.",
+    )
+    categories = ParentalManyToManyField(
+        Category, verbose_name="kategori", blank=True, related_name="services"
+    )
+    life_events = ParentalManyToManyField(
+        LifeEvent, verbose_name="peristiwa hidup", blank=True, related_name="services"
+    )
+    keywords = text_list_field(
+        "Kata kunci",
+        "kata kunci tersembunyi",
+        "Kata yang diketik warga tetapi tidak ada di halaman, misalnya nama lama (IMB untuk PBG).",
+    )
+    featured = models.BooleanField(
+        "layanan unggulan", default=False, help_text="Tampil di beranda sebagai layanan paling dibutuhkan."
+    )
+
+    parent_page_types = ["services.OpdPage"]
+    subpage_types = []
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("requirements"),
+                FieldPanel("steps"),
+                FieldPanel("duration"),
+                FieldPanel("cost"),
+                FieldPanel("output"),
+                FieldPanel("legal_basis"),
+                FieldPanel("complaints"),
+            ],
+            heading="Standar Pelayanan",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("channels"), FieldPanel("app", widget=forms.Select), FieldPanel("deep_link")],
+            heading="Kanal dan aplikasi",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("categories", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("life_events", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("keywords"),
+                FieldPanel("featured"),
+            ],
+            heading="Pengelompokan dan pencarian",
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.SearchField("keywords"),
+    ]
+    api_fields = [
+        APIField("summary"),
+        APIField("description", serializer=PortalHtmlField()),
+        APIField("requirements", serializer=TextListField()),
+        APIField("steps", serializer=TextListField()),
+        APIField("duration"),
+        APIField("cost"),
+        APIField("output"),
+        APIField("legal_basis", serializer=TextListField()),
+        APIField("complaints"),
+        APIField("channels", serializer=ChannelListField()),
+        APIField("app", serializer=SlugField()),
+        APIField("deep_link"),
+        APIField("categories", serializer=SlugField()),
+        APIField("life_events", serializer=SlugField()),
+        APIField("keywords", serializer=TextListField()),
+        APIField("featured"),
+    ]
+
+    class Meta:
+        verbose_name = "layanan"
+        verbose_name_plural = "layanan"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.slug and not SLUG_RE.match(self.slug):
+            errors["slug"] = SLUG_MESSAGE
+        elif self.slug and ServicePage.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+            errors["slug"] = f"ID layanan '{self.slug}' sudah dipakai layanan lain."
+        if self.deep_link:
+            if self.app is not None:
+                problem = deep_link_error(self.deep_link, self.app.base_url)
+            elif problem := https_url_error(self.deep_link):
+                problem = f"Tautan langsung tidak aman: {problem}"
+            else:
+                problem = "Tautan langsung memerlukan aplikasi: pilih aplikasinya dulu."
+            if problem:
+                errors["deep_link"] = problem
+        if errors:
+            raise ValidationError(errors)

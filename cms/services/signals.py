@@ -1,0 +1,28 @@
+"""Signal handlers: set-up after migrate, an editor group for every OPD page."""
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def set_up_catalogue(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
+    # post_migrate is sent once per app; do the work once, after the last app with models.
+    last = [c for c in global_apps.get_app_configs() if c.models_module is not None][-1]
+    if app_config is not last:
+        return
+    if "services_catalogueindexpage" not in connections[using].introspection.table_names():
+        return  # migrated backwards
+    # Page permissions (publish_page, …) must exist before groups can be given them.
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    from .setup import ensure_catalogue_setup
+
+    ensure_catalogue_setup()
+
+
+def opd_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    from .setup import ensure_editor_group
+
+    ensure_editor_group(instance)
