@@ -1,0 +1,136 @@
+"""The Indonesian analysis pipeline, defined once for every search backend.
+
+Text is folded (lower case, accents removed), split into words, stop words are
+dropped and the rest is stemmed with PySastrawi ("perizinan" -> "izin"). The
+dictionary files in search/dictionary/ (editors extend them) add synonyms,
+abbreviations, old names, English terms, colloquial rewrites and low-meaning
+query words. The static index (search/static_index.py) and Elasticsearch
+(search/elastic.py) both read them from here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
+WORD_RE = re.compile(r"[a-z0-9]+")
+# "KTP-el", "AK/1", "PBB-P2": also indexed joined ("ktpel", "ak1", "pbbp2"), as citizens type them.
+COMPOUND_RE = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)+")
+DEFAULT_LOW_WEIGHT = 0.2
+MIN_STEM_LENGTH = 4  # shorter words are mostly abbreviations: never stem them
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents ("Café" -> "cafe"); the browser does the same (NFKD)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, folded; separators (- / . ,) split words."""
+    return WORD_RE.findall(fold(text))
+
+
+def compounds(text: str) -> list[str]:
+    """Hyphen/slash compounds written joined: "KTP-el" -> "ktpel"."""
+    return [re.sub(r"[-/]", "", m) for m in COMPOUND_RE.findall(fold(text))]
+
+
+@functools.lru_cache(maxsize=1)
+def _sastrawi():
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One synonym line: when a text contains any `targets` phrase, it also means the `aliases`."""
+
+    aliases: tuple[str, ...]
+    targets: tuple[str, ...]
+    equivalent: bool
+
+
+@dataclass
+class Dictionary:
+    """The editors' search dictionary (search/dictionary/*.txt), parsed."""
+
+    rules: list[Rule] = field(default_factory=list)
+    colloquial: dict[str, list[str]] = field(default_factory=dict)
+    low_weight: dict[str, float] = field(default_factory=dict)
+    stop_words: frozenset[str] = frozenset()
+    no_stem: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, folder: Path = DICTIONARY_DIR) -> Dictionary:
+        rules = []
+        for name in ("sinonim.txt", "inggris.txt"):
+            for number, line in _lines(folder / name):
+                rules.append(_parse_rule(line, folder / name, number))
+        colloquial = {}
+        for number, line in _lines(folder / "percakapan.txt"):
+            left, sep, right = line.partition("=>")
+            if not sep or len(words(left)) != 1 or not words(right):
+                raise ValueError(f"{folder / 'percakapan.txt'}:{number}: expected 'word => word(s)'")
+            colloquial[words(left)[0]] = words(right)
+        low = {}
+        for number, line in _lines(folder / "kata-lemah.txt"):
+            parts = line.split()
+            try:
+                low[fold(parts[0])] = float(parts[1]) if len(parts) > 1 else DEFAULT_LOW_WEIGHT
+            except ValueError:
+                raise ValueError(f"{folder / 'kata-lemah.txt'}:{number}: weight must be a number") from None
+        stop = frozenset(fold(line) for _, line in _lines(folder / "kata-henti.txt"))
+        no_stem = frozenset(fold(line) for _, line in _lines(folder / "tanpa-stem.txt"))
+        return cls(rules, colloquial, low, stop, no_stem)
+
+
+def _lines(path: Path):
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            yield number, line
+
+
+def _parse_rule(line: str, path: Path, number: int) -> Rule:
+    left, sep, right = line.partition("=>")
+    aliases = tuple(p.strip() for p in left.split(",") if p.strip())
+    targets = tuple(p.strip() for p in right.split(",") if p.strip()) if sep else aliases
+    if not aliases or not targets:
+        raise ValueError(f"{path}:{number}: empty synonym list")
+    return Rule(aliases, targets, equivalent=not sep)
+
+
+class Analyzer:
+    """Turns text into index terms; used at index time and by the Python search."""
+
+    def __init__(self, dictionary: Dictionary | None = None):
+        self.dictionary = dictionary or Dictionary.load()
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        cached = self._stems.get(word)
+        if cached is None:
+            d = self.dictionary
+            if len(word) < MIN_STEM_LENGTH or word in d.no_stem or not word.isalpha():
+                cached = word
+            else:
+                cached = _sastrawi().stem(word) or word
+            self._stems[word] = cached
+        return cached
+
+    def terms(self, text: str) -> list[str]:
+        """Stems of a text in order, stop words removed (used for phrases and fields)."""
+        stop = self.dictionary.stop_words
+        return [self.stem(w) for w in words(text) if w not in stop]
+
+    def forms(self, text: str) -> list[tuple[str, str]]:
+        """(surface word, stem) pairs of a text, stop words removed, plus joined compounds."""
+        stop = self.dictionary.stop_words
+        pairs = [(w, self.stem(w)) for w in words(text) if w not in stop]
+        return pairs + [(c, c) for c in compounds(text)]

@@ -1,0 +1,197 @@
+/* The /cari/ page: runs ?q= on load, searches as you type, renders ranked service links into
+ * [data-search-results] and marks it data-search-state="done" (CONTRACTS.md), with filters
+ * by category and OPD and help when nothing matched. */
+(function () {
+  "use strict";
+  var results = document.querySelector("[data-search-results]");
+  if (!results || !window.SanterSearch) return;
+  var S = window.SanterSearch;
+  var BASE = window.SANTER_SEARCH_BASE;
+  var SHOWN = 20;
+  var LAPOR = "https://www.lapor.go.id";
+
+  var index = new S.Index(function (path) {
+    return fetch(BASE + path, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+      return r.json();
+    });
+  });
+
+  var inputs = Array.prototype.slice.call(document.querySelectorAll('input[name="q"]'));
+  var form = document.querySelector("[data-search-form]") || (inputs[0] && inputs[0].form);
+  var status = el("p", { class: "search-status", role: "status" });
+  var filters = el("div", { class: "search-filters", hidden: "" });
+  var help = el("div", { class: "search-help", hidden: "" });
+  results.parentNode.insertBefore(status, results);
+  results.parentNode.insertBefore(filters, results);
+  results.parentNode.insertBefore(help, results.nextSibling);
+  results.setAttribute("aria-live", "polite");
+
+  var state = { query: "", ranked: [], cards: [], stems: [], category: "", opd: "" };
+  var generation = 0;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  // Text with the words that matched the query wrapped in <mark>.
+  function highlighted(text, stems) {
+    var span = el("span");
+    String(text).split(/([A-Za-zÀ-ÿ0-9]+)/).forEach(function (part, i) {
+      var folded = S.fold(part);
+      var hit = i % 2 === 1 && stems.some(function (s) {
+        return folded === s || (s.length >= 3 && folded.indexOf(s) >= 0);
+      });
+      span.appendChild(hit ? el("mark", {}, [part]) : document.createTextNode(part));
+    });
+    return span;
+  }
+
+  function filterSelect(label, name, options, current) {
+    var id = "filter-" + name;
+    var select = el("select", { id: id, name: name });
+    select.appendChild(el("option", { value: "" }, ["Semua"]));
+    options.forEach(function (o) {
+      var option = el("option", { value: o[0] }, [o[1] + " (" + o[2] + ")"]);
+      if (o[0] === current) option.selected = true;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () { state[name] = select.value; render(); });
+    return el("p", {}, [el("label", { for: id }, [label + " "]), select]);
+  }
+
+  function facets(position, names) {
+    var counts = {};
+    state.cards.forEach(function (card) {
+      var keys = position === 2 ? [card[2]] : card[3];
+      keys.forEach(function (k) { counts[k] = (counts[k] || 0) + 1; });
+    });
+    return Object.keys(counts).map(function (k) {
+      var n = names[k];
+      return n ? [n[0], n[1], counts[k]] : null;
+    }).filter(Boolean).sort(function (a, b) { return b[2] - a[2] || (a[1] < b[1] ? -1 : 1); });
+  }
+
+  function renderFilters() {
+    clear(filters);
+    if (state.cards.length < 2) { filters.hidden = true; return; }
+    var meta = index.meta;
+    filters.appendChild(filterSelect("Kategori", "category", facets(3, meta.cats), state.category));
+    filters.appendChild(filterSelect("Perangkat daerah", "opd", facets(2, meta.opds), state.opd));
+    filters.hidden = false;
+  }
+
+  function renderHelp(query) {
+    clear(help);
+    var meta = index.meta;
+    var suggestion = meta && query ? index.suggest(query) : null;
+    if (suggestion) {
+      help.appendChild(el("p", {}, ["Apakah maksud Anda: ",
+        el("a", { href: "/cari/?q=" + encodeURIComponent(suggestion), "data-suggestion": "" }, [suggestion]), "?"]));
+    }
+    if (meta && meta.featured.length) {
+      help.appendChild(el("h2", {}, ["Layanan yang paling dibutuhkan"]));
+      help.appendChild(el("ul", {}, meta.featured.map(function (f) {
+        return el("li", {}, [el("a", { href: "/layanan/" + f[0] + "/" }, [f[1]])]);
+      })));
+    }
+    help.appendChild(el("p", {}, ["Lihat ", el("a", { href: "/layanan/" }, ["semua layanan A–Z"]),
+      " atau sampaikan pertanyaan dan pengaduan melalui ",
+      el("a", { href: LAPOR, rel: "noopener" }, ["SP4N-LAPOR!"]), "."]));
+    help.hidden = false;
+  }
+
+  function render() {
+    var meta = index.meta;
+    var opdSlug = function (card) { return card[2] >= 0 ? meta.opds[card[2]][0] : ""; };
+    var shown = state.cards.filter(function (card) {
+      var cats = card[3].map(function (c) { return meta.cats[c][0]; });
+      return (!state.category || cats.indexOf(state.category) >= 0) && (!state.opd || opdSlug(card) === state.opd);
+    }).slice(0, SHOWN);
+    clear(results);
+    help.hidden = true;
+    if (state.query && shown.length) {
+      var list = el("ol", { class: "search-results" });
+      shown.forEach(function (card) {
+        var opd = card[2] >= 0 ? meta.opds[card[2]][1] : "";
+        list.appendChild(el("li", {}, [
+          el("a", { href: "/layanan/" + card[0] + "/" }, [highlighted(card[1], state.stems)]),
+          el("span", { class: "meta" }, [opd]),
+          el("p", { class: "snippet" }, [highlighted(card[4], state.stems)])
+        ]));
+      });
+      results.appendChild(list);
+      status.textContent = state.cards.length + " layanan ditemukan untuk \u201c" + state.query + "\u201d.";
+    } else if (state.query) {
+      status.textContent = "Tidak ada layanan yang cocok dengan \u201c" + state.query + "\u201d.";
+      renderHelp(state.query);
+    } else {
+      status.textContent = "";
+    }
+    results.setAttribute("data-search-state", "done");
+  }
+
+  function search(query) {
+    var mine = ++generation;
+    query = query.trim();
+    results.setAttribute("data-search-state", "loading");
+    if (!query) {
+      state = { query: "", ranked: [], cards: [], stems: [], category: "", opd: "" };
+      return index.load().then(function () { renderFilters(); render(); });
+    }
+    return index.analyze(query).then(function (groups) {
+      var ranked = index.rank(groups);
+      var stems = [];
+      groups.forEach(function (g) {
+        stems.push(g[0]);
+        g[2].forEach(function (alt) { stems.push(alt[0], alt[1]); });
+      });
+      return index.cardsFor(ranked.slice(0, 60).map(function (r) { return r[0]; })).then(function (cards) {
+        if (mine !== generation) return;
+        state = { query: query, ranked: ranked, cards: cards, stems: stems, category: "", opd: "" };
+        renderFilters();
+        render();
+      });
+    }).catch(function (error) {
+      if (mine !== generation) return;
+      status.textContent = "Pencarian sedang tidak tersedia. Silakan buka daftar semua layanan A–Z.";
+      state.cards = [];
+      renderHelp("");
+      results.setAttribute("data-search-state", "done");
+      if (window.console) console.error(error);
+    });
+  }
+
+  var timer = null;
+  inputs.forEach(function (input) {
+    input.addEventListener("input", function () {
+      inputs.forEach(function (other) { if (other !== input) other.value = input.value; });
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var url = new URL(window.location.href);
+        url.searchParams.set("q", input.value);
+        window.history.replaceState(null, "", url);
+        search(input.value);
+      }, 120);
+    });
+  });
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = form.querySelector('input[name="q"]');
+      clearTimeout(timer);
+      search(input ? input.value : "");
+    });
+  }
+
+  var initial = new URLSearchParams(window.location.search).get("q") || "";
+  inputs.forEach(function (input) { input.value = initial; });
+  search(initial);
+})();

@@ -1,0 +1,281 @@
+/* Santer portal search: the browser twin of search/query.py (same steps, same index files).
+ * The build prepends `var SANTER_SEARCH_BASE = "/_search/<hash>/";`. No inline script, no
+ * other origin: everything is fetched from SANTER_SEARCH_BASE. */
+(function (root) {
+  "use strict";
+
+  var SUFFIXES = ["nya", "lah", "kah", "kan", "an", "i", "in", "s"];
+  var PREFIXES = [
+    ["di", ""], ["ke", ""], ["se", ""], ["ter", ""], ["ber", ""], ["be", ""],
+    ["meng", "k"], ["meny", "s"], ["mem", "p"], ["men", "t"], ["me", ""],
+    ["peng", "k"], ["peny", "s"], ["pem", "p"], ["pen", "t"], ["per", ""], ["pe", ""],
+    ["nge", ""], ["ng", ""], ["ny", "c"], ["ny", "s"], ["n", "t"]
+  ];
+  var MIN_VARIANT = 3;
+  var VARIANT_FACTOR = 0.9;
+  var TYPO_FACTORS = { 1: 0.8, 2: 0.6 };
+  var MAX_TYPO_CANDIDATES = 2;
+  var ALPHA = /^[a-z]+$/;
+
+  function fold(text) {
+    return String(text).normalize("NFKD").replace(/\p{Mn}/gu, "").toLowerCase();
+  }
+
+  function words(text) {
+    return fold(text).match(/[a-z0-9]+/g) || [];
+  }
+
+  function variants(word) {
+    if (word.length < 4 || !ALPHA.test(word)) return [];
+    var out = [];
+    var stripped = [];
+    SUFFIXES.forEach(function (s) {
+      if (word.endsWith(s) && word.length - s.length >= MIN_VARIANT) stripped.push(word.slice(0, -s.length));
+    });
+    out = out.concat(stripped);
+    [word].concat(stripped).forEach(function (base) {
+      PREFIXES.forEach(function (p) {
+        var prefix = p[0], putBack = p[1];
+        if (base.startsWith(prefix) && base.length - prefix.length >= MIN_VARIANT - putBack.length) {
+          var candidate = putBack + base.slice(prefix.length);
+          if (candidate.length >= MIN_VARIANT) out.push(candidate);
+        }
+      });
+    });
+    var seen = [];
+    out.forEach(function (c) { if (c !== word && seen.indexOf(c) < 0) seen.push(c); });
+    return seen;
+  }
+
+  function maxTypoDistance(word) {
+    if (word.length >= 8) return 2;
+    return word.length >= 4 ? 1 : 0;
+  }
+
+  // Optimal-string-alignment distance (swap of neighbours costs 1), capped at limit + 1.
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var previous2 = [];
+    var previous = [];
+    for (var j = 0; j <= b.length; j++) previous.push(j);
+    for (var i = 1; i <= a.length; i++) {
+      var current = [i];
+      var rowMin = i;
+      for (j = 1; j <= b.length; j++) {
+        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        var value = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          value = Math.min(value, previous2[j - 2] + 1);
+        }
+        current.push(value);
+        rowMin = Math.min(rowMin, value);
+      }
+      if (rowMin > limit) return limit + 1;
+      previous2 = previous;
+      previous = current;
+    }
+    return Math.min(previous[b.length], limit + 1);
+  }
+
+  /* The index: meta.json, shards t/<prefix>.json and result cards d/<n>.json.
+   * `fetchJson(path)` returns a promise of parsed JSON (fetch in the page, fs in the parity test). */
+  function Index(fetchJson) {
+    this.fetchJson = fetchJson;
+    this.meta = null;
+    this.shardNames = null;
+    this.stop = null;
+    this.shards = {};
+    this.pending = {};
+    this.cards = {};
+  }
+
+  Index.prototype.load = function () {
+    var self = this;
+    if (!this.loading) {
+      this.loading = this.fetchJson("meta.json").then(function (meta) {
+        self.meta = meta;
+        self.shardNames = new Set(meta.shards);
+        self.stop = new Set(meta.stop);
+      });
+    }
+    return this.loading;
+  };
+
+  Index.prototype.shardFor = function (word) {
+    for (var length = word.length; length > 0; length--) {
+      if (this.shardNames.has(word.slice(0, length))) return word.slice(0, length);
+    }
+    return null;
+  };
+
+  Index.prototype.fetchShards = function (wordList) {
+    var self = this;
+    var jobs = [];
+    wordList.forEach(function (word) {
+      var name = self.shardFor(word);
+      if (name === null || self.shards[name]) return;
+      if (!self.pending[name]) {
+        self.pending[name] = self.fetchJson("t/" + name + ".json").then(function (data) {
+          self.shards[name] = data;
+        });
+      }
+      jobs.push(self.pending[name]);
+    });
+    return Promise.all(jobs);
+  };
+
+  Index.prototype.shard = function (word) {
+    var name = this.shardFor(word);
+    return (name !== null && this.shards[name]) || { f: {}, p: {} };
+  };
+
+  Index.prototype.lookup = function (form) {
+    var f = this.shard(form).f;
+    if (!Object.prototype.hasOwnProperty.call(f, form)) return null;
+    return f[form] || form;
+  };
+
+  Index.prototype.postings = function (form, stem) {
+    var p = this.shard(form).p;
+    var flat = Object.prototype.hasOwnProperty.call(p, stem) ? p[stem] : [];
+    var out = new Map();
+    var doc = 0;
+    for (var i = 0; i < flat.length; i += 2) {
+      doc += flat[i];
+      out.set(doc, flat[i + 1]);
+    }
+    return out;
+  };
+
+  Index.prototype.typoCandidates = function (word, limit) {
+    if (limit === undefined) limit = maxTypoDistance(word);
+    if (limit === 0) return [];
+    var shard = this.shard(word);
+    var found = [];
+    Object.keys(shard.f).forEach(function (form) {
+      var d = distance(word, form, limit);
+      if (d <= limit) {
+        var stem = shard.f[form] || form;
+        var df = Object.prototype.hasOwnProperty.call(shard.p, stem) ? shard.p[stem].length / 2 : 0;
+        found.push([d, -df, form]);
+      }
+    });
+    found.sort(function (a, b) {
+      return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+    });
+    if (!found.length) return [];
+    var best = found[0][0];
+    return found.filter(function (x) { return x[0] === best; }).slice(0, MAX_TYPO_CANDIDATES)
+      .map(function (x) { return [x[2], x[0]]; });
+  };
+
+  Index.prototype.resolve = function (word) {
+    var stem = this.lookup(word);
+    if (stem !== null) return [[word, stem, 1.0]];
+    var vs = variants(word);
+    for (var i = 0; i < vs.length; i++) {
+      stem = this.lookup(vs[i]);
+      if (stem !== null) return [[vs[i], stem, VARIANT_FACTOR]];
+    }
+    var self = this;
+    return this.typoCandidates(word).map(function (c) {
+      return [c[0], self.lookup(c[0]), TYPO_FACTORS[c[1]]];
+    });
+  };
+
+  Index.prototype.queryWords = function (query) {
+    var self = this;
+    var low = this.meta.low, coll = this.meta.coll;
+    var out = [];
+    words(query).forEach(function (word) {
+      if (self.stop.has(word)) return;
+      var weight = Object.prototype.hasOwnProperty.call(low, word) ? low[word] : 1.0;
+      var rewritten = Object.prototype.hasOwnProperty.call(coll, word) ? coll[word] : [word];
+      rewritten.forEach(function (r) {
+        if (self.stop.has(r)) return;
+        var own = Object.prototype.hasOwnProperty.call(low, r) ? low[r] : 1.0;
+        out.push([r, Math.min(weight, own)]);
+      });
+    });
+    return out;
+  };
+
+  // Groups [word, weight, [[form, stem, factor], ...]], after fetching the shards they need.
+  Index.prototype.analyze = function (query) {
+    var self = this;
+    return this.load().then(function () {
+      var qwords = self.queryWords(query);
+      var plain = qwords.map(function (w) { return w[0]; });
+      return self.fetchShards(plain).then(function () {
+        var extra = [];
+        plain.forEach(function (w) { if (self.lookup(w) === null) extra = extra.concat(variants(w)); });
+        return self.fetchShards(extra);
+      }).then(function () {
+        return qwords.map(function (w) { return [w[0], w[1], self.resolve(w[0])]; });
+      });
+    });
+  };
+
+  // Ranked [[doc, score], ...] for analyzed groups: the same arithmetic as StaticSearcher.search.
+  Index.prototype.rank = function (groups) {
+    var self = this;
+    var scores = new Map(), matched = new Map(), total = 0;
+    groups.forEach(function (group) {
+      var weight = group[1], alts = group[2];
+      if (!alts.length) return;
+      total += weight;
+      var best = new Map();
+      alts.forEach(function (alt) {
+        self.postings(alt[0], alt[1]).forEach(function (score, doc) {
+          var value = score * alt[2];
+          if (value > (best.get(doc) || 0.0)) best.set(doc, value);
+        });
+      });
+      best.forEach(function (value, doc) {
+        scores.set(doc, (scores.get(doc) || 0.0) + weight * value);
+        matched.set(doc, (matched.get(doc) || 0.0) + weight);
+      });
+    });
+    var ranked = [];
+    scores.forEach(function (score, doc) {
+      var ratio = matched.get(doc) / total;
+      ranked.push([doc, score * (ratio * ratio)]);
+    });
+    ranked.sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+    return ranked;
+  };
+
+  Index.prototype.cardsFor = function (docs) {
+    var self = this;
+    var size = this.meta.chunk;
+    var chunks = [];
+    docs.forEach(function (doc) {
+      var c = Math.floor(doc / size);
+      if (chunks.indexOf(c) < 0) chunks.push(c);
+    });
+    return Promise.all(chunks.map(function (c) {
+      if (!self.cards[c]) self.cards[c] = self.fetchJson("d/" + c + ".json");
+      return self.cards[c];
+    })).then(function () {
+      return Promise.all(docs.map(function (doc) {
+        return self.cards[Math.floor(doc / size)].then(function (chunk) { return chunk[doc % size]; });
+      }));
+    });
+  };
+
+  Index.prototype.suggest = function (query) {
+    var self = this;
+    var changed = false;
+    var out = words(query).map(function (word) {
+      if (self.stop.has(word) || self.lookup(word) !== null || word.length < 4) return word;
+      var candidates = self.typoCandidates(word, 2);
+      if (candidates.length) { changed = true; return candidates[0][0]; }
+      return word;
+    });
+    return changed ? out.join(" ") : null;
+  };
+
+  var api = { fold: fold, words: words, variants: variants, distance: distance, Index: Index };
+  root.SanterSearch = api;
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,48 @@
+"""Writes the portal's static search: the index files and the two deferred scripts of /cari/.
+
+The site builder calls `write_search_assets(catalogue, site_dir)` and puts the
+returned scripts on the search page. Everything lives under /_search/ with
+content hashes in the names, so the files can be cached forever.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from catalogue.files import Catalogue
+
+from .static_index import BuiltIndex, build_index
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+SCRIPTS = ("santer-search.js", "santer-search-ui.js")
+URL_ROOT = "/_search/"
+
+
+def write_index(index: BuiltIndex, out_dir: Path) -> None:
+    for relative, data in index.files.items():
+        target = out_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
+    """Build the index into site_dir/_search/ and return {"scripts": [deferred script URLs]}."""
+    site_dir = Path(site_dir)
+    index = build_index(catalogue)
+    base = f"{URL_ROOT}{index.digest}/"
+    search_dir = site_dir / URL_ROOT.strip("/")
+    write_index(index, search_dir / index.digest)
+    scripts = []
+    for name in SCRIPTS:
+        source = (ASSETS_DIR / name).read_text(encoding="utf-8")
+        if name == "santer-search.js":
+            # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
+            source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
+        data = source.encode("utf-8")
+        stem, suffix = name.rsplit(".", 1)
+        hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
+        (search_dir / hashed).write_bytes(data)
+        scripts.append(f"{URL_ROOT}{hashed}")
+    return {"scripts": scripts}

@@ -1,0 +1,247 @@
+"""Query analysis and ranking over the static index: the Python twin of assets/santer-search.js.
+
+Both implementations follow the same steps on the same index files, so a query
+gives the same terms and the same ranking in the browser and in Python (the
+parity test runs the JavaScript in node and compares):
+
+1. fold and split the query; drop stop words; rewrite colloquial words
+   ("ngurus" -> "urus", "gimana" -> "bagaimana");
+2. weigh low-meaning words down ("cara", "bikin", "mau": kept, weight 0.2);
+3. find each word in the index vocabulary (its shard): a known word gives its
+   stem; else a light affix-stripping guess ("nyari" -> "cari"); else the
+   closest known words by edit distance (1 for 4+ letters, 2 for 8+);
+4. score: sum over words of weight x best matching term's field-weighted score,
+   times the square of the share of query words the service matches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import words
+
+SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i", "in", "s")
+# (prefix, replacement): nasal prefixes put back the first letter they swallowed.
+PREFIXES = (
+    ("di", ""),
+    ("ke", ""),
+    ("se", ""),
+    ("ter", ""),
+    ("ber", ""),
+    ("be", ""),
+    ("meng", "k"),
+    ("meny", "s"),
+    ("mem", "p"),
+    ("men", "t"),
+    ("me", ""),
+    ("peng", "k"),
+    ("peny", "s"),
+    ("pem", "p"),
+    ("pen", "t"),
+    ("per", ""),
+    ("pe", ""),
+    ("nge", ""),
+    ("ng", ""),
+    ("ny", "c"),
+    ("ny", "s"),
+    ("n", "t"),
+)
+MIN_VARIANT = 3
+VARIANT_FACTOR = 0.9
+TYPO_FACTORS = {1: 0.8, 2: 0.6}
+MAX_TYPO_CANDIDATES = 2
+
+
+def variants(word: str) -> list[str]:
+    """Guesses at the base of a word the index does not know, most likely first."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    out: list[str] = []
+    stripped = [word[: -len(s)] for s in SUFFIXES if word.endswith(s) and len(word) - len(s) >= MIN_VARIANT]
+    out += stripped
+    for base in [word, *stripped]:
+        for prefix, put_back in PREFIXES:
+            if base.startswith(prefix) and len(base) - len(prefix) >= MIN_VARIANT - len(put_back):
+                candidate = put_back + base[len(prefix) :]
+                if len(candidate) >= MIN_VARIANT:
+                    out.append(candidate)
+    seen: list[str] = []
+    for candidate in out:
+        if candidate != word and candidate not in seen:
+            seen.append(candidate)
+    return seen
+
+
+def max_typo_distance(word: str) -> int:
+    if len(word) >= 8:
+        return 2
+    return 1 if len(word) >= 4 else 0
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment edit distance (a swap of neighbours costs 1), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        row_min = current[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = value
+            row_min = min(row_min, value)
+        if row_min > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[len(b)], limit + 1)
+
+
+@dataclass
+class Group:
+    """One query word: its weight and the index terms (stem, factor) that stand for it."""
+
+    word: str
+    weight: float
+    alts: list[tuple[str, str, float]] = field(default_factory=list)  # (form, stem, factor)
+
+    def to_list(self) -> list:
+        return [self.word, self.weight, [[stem, factor] for _, stem, factor in self.alts]]
+
+
+class StaticSearcher:
+    """Reads a built index (dict of relative path -> JSON bytes, or a folder) and answers queries."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+        self.meta = json.loads(files["meta.json"])
+        self.shard_names = set(self.meta["shards"])
+        self.stop = set(self.meta["stop"])
+        self._shards: dict[str, dict] = {}
+        self._cards: dict[int, list] = {}
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> StaticSearcher:
+        files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.json")}
+        return cls(files)
+
+    def shard_for(self, word: str) -> str | None:
+        for length in range(len(word), 0, -1):
+            if word[:length] in self.shard_names:
+                return word[:length]
+        return None
+
+    def shard(self, word: str) -> dict:
+        name = self.shard_for(word)
+        if name is None:
+            return {"f": {}, "p": {}}
+        if name not in self._shards:
+            self._shards[name] = json.loads(self.files[f"t/{name}.json"])
+        return self._shards[name]
+
+    def lookup(self, form: str) -> str | None:
+        stem = self.shard(form)["f"].get(form)
+        if stem is None:
+            return None
+        return stem or form
+
+    def postings(self, form: str, stem: str) -> dict[int, int]:
+        flat = self.shard(form)["p"].get(stem, [])
+        out, doc = {}, 0
+        for i in range(0, len(flat), 2):
+            doc += flat[i]
+            out[doc] = flat[i + 1]
+        return out
+
+    def typo_candidates(self, word: str, limit: int | None = None) -> list[tuple[str, int]]:
+        limit = max_typo_distance(word) if limit is None else limit
+        if limit == 0:
+            return []
+        shard = self.shard(word)
+        found = []
+        for form, stem in shard["f"].items():
+            d = distance(word, form, limit)
+            if d <= limit:
+                df = len(shard["p"].get(stem or form, [])) // 2
+                found.append((d, -df, form))
+        found.sort()
+        if not found:
+            return []
+        best = found[0][0]
+        return [(form, d) for d, _, form in found if d == best][:MAX_TYPO_CANDIDATES]
+
+    def resolve(self, word: str) -> list[tuple[str, str, float]]:
+        """(form, stem, factor) index terms that stand for a query word."""
+        stem = self.lookup(word)
+        if stem is not None:
+            return [(word, stem, 1.0)]
+        for variant in variants(word):
+            stem = self.lookup(variant)
+            if stem is not None:
+                return [(variant, stem, VARIANT_FACTOR)]
+        return [(form, self.lookup(form), TYPO_FACTORS[d]) for form, d in self.typo_candidates(word)]
+
+    def analyze(self, query: str) -> list[Group]:
+        low, coll = self.meta["low"], self.meta["coll"]
+        groups = []
+        for word in words(query):
+            if word in self.stop:
+                continue
+            weight = low.get(word, 1.0)
+            for rewritten in coll.get(word, [word]):
+                if rewritten in self.stop:
+                    continue
+                weight_here = min(weight, low.get(rewritten, 1.0))
+                groups.append(Group(rewritten, weight_here, self.resolve(rewritten)))
+        return groups
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[str, float]]:
+        """Ranked (service id, score) pairs."""
+        groups = self.analyze(query)
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        total = 0.0
+        for group in groups:
+            if not group.alts:
+                continue
+            total += group.weight
+            best: dict[int, float] = {}
+            for form, stem, factor in group.alts:
+                for doc, score in self.postings(form, stem).items():
+                    value = score * factor
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
+            for doc, value in best.items():
+                scores[doc] = scores.get(doc, 0.0) + group.weight * value
+                matched[doc] = matched.get(doc, 0.0) + group.weight
+        ranked = sorted(
+            ((scores[d] * (matched[d] / total) ** 2, d) for d in scores),
+            key=lambda item: (-item[0], item[1]),
+        )
+        return [(self.card(doc)[0], score) for score, doc in ranked[:limit]]
+
+    def card(self, doc: int) -> list:
+        chunk = doc // self.meta["chunk"]
+        if chunk not in self._cards:
+            self._cards[chunk] = json.loads(self.files[f"d/{chunk}.json"])
+        return self._cards[chunk][doc % self.meta["chunk"]]
+
+    def suggest(self, query: str) -> str | None:
+        """'Apakah maksud Anda …': the query with unknown words replaced by the nearest known ones."""
+        changed, out = False, []
+        for word in words(query):
+            if word in self.stop or self.lookup(word) is not None or len(word) < 4:
+                out.append(word)
+                continue
+            candidates = self.typo_candidates(word, limit=2)
+            if candidates:
+                out.append(candidates[0][0])
+                changed = True
+            else:
+                out.append(word)
+        return " ".join(out) if changed else None

@@ -1,0 +1,263 @@
+"""The compact, sharded static search index the portal downloads.
+
+Layout (all JSON, under one content-hashed folder):
+  meta.json       shard prefixes, agencies, categories, query-side dictionary, featured services
+  t/<prefix>.json words starting with <prefix>: {"f": {form: stem or ""}, "p": {stem: postings}}
+  d/<n>.json      16 result cards: [id, title, opd index, [category indices], summary]
+
+A query downloads meta.json, one shard per query word and the cards of the
+results it shows. Dictionary expansions (synonyms, abbreviations, old names,
+English) are applied at index time: a service that says "Persetujuan Bangunan
+Gedung" also carries the terms "pbg", "imb", "building", "permit"... in the same
+field, so the browser only rewrites colloquial words, weighs words and fixes typos.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from catalogue.files import Catalogue
+from catalogue.records import Service
+
+from .analysis import Analyzer, Dictionary
+
+FORMAT_VERSION = 1
+# Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
+# also filters in the page; their names weigh little so "disdukcapil" still finds its services.
+FIELD_WEIGHTS = {
+    "title": 10.0,
+    "keywords": 7.0,
+    "summary": 4.0,
+    "life_events": 3.0,
+    "output": 2.0,
+    "categories": 1.5,
+    "opd": 1.0,
+    "requirements": 1.0,
+    "steps": 1.0,
+    "description": 1.0,
+}
+# Saturation per field: one hit in a short field already counts nearly fully.
+FIELD_K1 = {"title": 0.5, "keywords": 0.5, "summary": 0.8, "life_events": 0.5, "output": 0.8}
+DEFAULT_K1 = 1.2
+ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itself
+MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
+MAX_SHARD_BYTES = 6000
+MAX_PREFIX = 6
+CARDS_PER_CHUNK = 16
+SCORE_SCALE = 1000
+FEATURED_COUNT = 6
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def service_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
+    """The text of every searchable field of a service."""
+    opd = catalogue.opds.get(service.opd)
+    return {
+        "title": service.title,
+        "keywords": " . ".join(service.keywords),
+        "summary": service.summary,
+        "life_events": " . ".join(
+            catalogue.life_events[s].name for s in service.life_events if s in catalogue.life_events
+        ),
+        "output": service.output,
+        "categories": " . ".join(
+            catalogue.categories[s].name for s in service.categories if s in catalogue.categories
+        ),
+        "opd": f"{opd.name} . {opd.short_name}" if opd else "",
+        "requirements": " . ".join(service.requirements),
+        "steps": " . ".join(service.steps),
+        "description": _plain(service.description),
+    }
+
+
+class SynonymExpander:
+    """Finds dictionary phrases in a run of stems and returns the alias words they imply."""
+
+    def __init__(self, analyzer: Analyzer):
+        self.analyzer = analyzer
+        self.max_len = 1
+        # phrase (stems) -> alias (form, stem) pairs implied by it
+        self.implies: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+        for rule in analyzer.dictionary.rules:
+            for target in rule.targets:
+                key = tuple(analyzer.terms(target))
+                if not key:
+                    continue
+                self.max_len = max(self.max_len, len(key))
+                for alias in rule.aliases if not rule.equivalent else rule.targets:
+                    if alias != target:
+                        self.implies[key].extend(analyzer.forms(alias))
+        self.implies = {k: list(dict.fromkeys(v)) for k, v in self.implies.items()}
+
+    def expand(self, stems: list[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for start in range(len(stems)):
+            for length in range(1, min(self.max_len, len(stems) - start) + 1):
+                aliases = self.implies.get(tuple(stems[start : start + length]))
+                if aliases:
+                    found.extend(aliases)
+        return found
+
+
+@dataclass
+class BuiltIndex:
+    """The index files, keyed by path relative to the index folder, and a content hash."""
+
+    files: dict[str, bytes]
+    digest: str
+    meta: dict
+
+
+def _dump(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def featured_services(catalogue: Catalogue) -> list[Service]:
+    """"Layanan paling dibutuhkan": editors' featured ones, else those touching most life events."""
+    services = list(catalogue.services.values())
+    chosen = [s for s in services if s.featured]
+    if not chosen:
+        chosen = sorted(services, key=lambda s: (-len(s.life_events), s.id))
+    return chosen[:FEATURED_COUNT]
+
+
+def build_index(catalogue: Catalogue, analyzer: Analyzer | None = None) -> BuiltIndex:
+    analyzer = analyzer or Analyzer()
+    expander = SynonymExpander(analyzer)
+    services = list(catalogue.services.values())
+    form_stem: dict[str, str] = {}
+    # per document: stem -> weighted, saturated score before idf
+    doc_scores: list[dict[str, float]] = []
+    lengths: dict[str, list[int]] = defaultdict(list)
+    per_doc_fields: list[dict[str, tuple[Counter, int]]] = []
+
+    for service in services:
+        fields = {}
+        for name, text in service_fields(service, catalogue).items():
+            pairs = analyzer.forms(text)
+            counts: Counter = Counter()
+            for form, stem in pairs:
+                form_stem.setdefault(form, stem)
+                counts[stem] += 1
+            for form, stem in expander.expand([s for _, s in pairs]):
+                form_stem.setdefault(form, stem)
+                counts[stem] += ALIAS_FACTOR
+            fields[name] = (counts, len(pairs))
+            lengths[name].append(len(pairs))
+        per_doc_fields.append(fields)
+
+    average = {name: (sum(v) / len(v) if v else 1.0) or 1.0 for name, v in lengths.items()}
+    df: Counter = Counter()
+    for fields in per_doc_fields:
+        scores: dict[str, float] = defaultdict(float)
+        for name, (counts, length) in fields.items():
+            k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * length / average[name])
+            weight = FIELD_WEIGHTS[name]
+            for stem, tf in counts.items():
+                scores[stem] += weight * tf / (tf + k1)
+        doc_scores.append(scores)
+        df.update(scores.keys())
+
+    n = len(services)
+    postings: dict[str, list[list[int]]] = defaultdict(list)
+    top = 0.0
+    raw: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for doc, scores in enumerate(doc_scores):
+        for stem, s in scores.items():
+            value = s * math.log(1 + (n - df[stem] + 0.5) / (df[stem] + 0.5))
+            raw[stem].append((doc, value))
+            top = max(top, value)
+    for stem, entries in raw.items():
+        entries.sort(key=lambda e: (-e[1], e[0]))
+        kept = sorted(entries[:MAX_POSTINGS])
+        flat, previous = [], 0
+        for doc, value in kept:
+            flat += [doc - previous, max(1, round(value / top * SCORE_SCALE))]
+            previous = doc
+        postings[stem] = flat
+    for stem in postings:
+        form_stem.setdefault(stem, stem)
+
+    shards = _shard(form_stem, postings)
+    files: dict[str, bytes] = {}
+    for prefix, forms in shards.items():
+        stems = sorted({form_stem[f] for f in forms} & postings.keys())
+        body = {
+            "f": {f: ("" if form_stem[f] == f else form_stem[f]) for f in sorted(forms)},
+            "p": {s: postings[s] for s in stems},
+        }
+        files[f"t/{prefix}.json"] = _dump(body)
+
+    opd_slugs = list(catalogue.opds)
+    category_slugs = list(catalogue.categories)
+    cards = [
+        [
+            s.id,
+            s.title,
+            opd_slugs.index(s.opd) if s.opd in catalogue.opds else -1,
+            [category_slugs.index(c) for c in s.categories if c in catalogue.categories],
+            s.summary,
+        ]
+        for s in services
+    ]
+    for chunk in range(0, len(cards), CARDS_PER_CHUNK):
+        files[f"d/{chunk // CARDS_PER_CHUNK}.json"] = _dump(cards[chunk : chunk + CARDS_PER_CHUNK])
+
+    d = analyzer.dictionary
+    meta = {
+        "v": FORMAT_VERSION,
+        "n": n,
+        "chunk": CARDS_PER_CHUNK,
+        "shards": sorted(shards),
+        "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
+        "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
+        "featured": [[s.id, s.title] for s in featured_services(catalogue)],
+        "stop": sorted(d.stop_words),
+        "low": dict(sorted(d.low_weight.items())),
+        "coll": dict(sorted(d.colloquial.items())),
+    }
+    files["meta.json"] = _dump(meta)
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
+    return BuiltIndex(files=files, digest=digest, meta=meta)
+
+
+def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[str, list[str]]:
+    """Group forms by prefix, splitting a prefix further while its shard is too big."""
+    posting_bytes = {s: 4 + len(s) + sum(len(str(x)) + 1 for x in p) for s, p in postings.items()}
+
+    def size(forms: list[str]) -> int:
+        stems = {form_stem[f] for f in forms}
+        return sum(len(f) + len(form_stem[f]) + 6 for f in forms) + sum(
+            posting_bytes.get(s, 0) for s in stems
+        )
+
+    result: dict[str, list[str]] = {}
+
+    def place(prefix: str, forms: list[str]) -> None:
+        if len(prefix) >= MAX_PREFIX or len(forms) < 2 or size(forms) <= MAX_SHARD_BYTES:
+            result[prefix] = forms
+            return
+        children: dict[str, list[str]] = defaultdict(list)
+        rest = []
+        for form in forms:
+            (children[form[: len(prefix) + 1]] if len(form) > len(prefix) else rest).append(form)
+        if rest:
+            result[prefix] = rest
+        for child, child_forms in children.items():
+            place(child, child_forms)
+
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for form in form_stem:
+        by_first[form[0]].append(form)
+    for first, forms in by_first.items():
+        place(first, forms)
+    return result
