@@ -6,4 +6,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402  (settings are configured by get_wsgi_application)
+
+from cms.portal.serving import PortalApp  # noqa: E402
+
+# The portal at / (PORTAL_DIR, swapped atomically by build_portal); Django for the rest.
+application = PortalApp(django_application, settings.PORTAL_DIR)
+application.live()  # scan the live build now (before gunicorn forks, when preloading)

@@ -294,7 +294,7 @@ class BuildJob:
             path.write_bytes(data)
             compressor.compress_data(str(path), data)
         done = {page.path for page in self.pages} | {"sitemap.xml", "robots.txt"}
-        skip_dirs = {"layanan", "static"}  # pages and theme assets are compressed already
+        skip_dirs = {"layanan", "assets"}  # pages and theme assets are compressed already
         for dirpath, dirs, files in os.walk(self.build_dir):
             if dirpath == str(self.build_dir):
                 dirs[:] = [d for d in dirs if d not in skip_dirs]

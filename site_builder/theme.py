@@ -79,7 +79,7 @@ def theme_assets(theme_dir: Path = THEME_DIR) -> dict[str, tuple[str, bytes]]:
         if path.is_file():
             relative = path.relative_to(static).as_posix()
             data = path.read_bytes()
-            result[relative] = ("static/" + hashed_name(relative, data), data)
+            result[relative] = ("assets/" + hashed_name(relative, data), data)
     return result
 
 

@@ -1,0 +1,57 @@
+"""python manage.py build_portal --out DIR: what is published in the CMS, as the static portal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from catalogue import RecordError, load_catalogue
+from site_builder import BuildError, build_portal
+
+
+class Command(BaseCommand):
+    help = "Membangun portal statis dari layanan yang terbit di CMS dan memasangnya secara atomik di --out."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--out", default=str(settings.PORTAL_DIR), help="folder portal (default: PORTAL_DIR)"
+        )
+        parser.add_argument(
+            "--site-url", default=settings.SITE_URL, help="URL kanonik portal (default: SITE_URL)"
+        )
+        parser.add_argument(
+            "--catalogue",
+            metavar="DIR",
+            help="bangun dari folder katalog (format content/ atau format bersama), bukan dari CMS",
+        )
+        parser.add_argument(
+            "--full", action="store_true", help="render ulang semua halaman (tanpa memakai ulang)"
+        )
+        parser.add_argument("--no-search", action="store_true", help="tanpa indeks pencarian statis")
+        parser.add_argument(
+            "--jobs", type=int, default=None, help="jumlah proses render (default: jumlah CPU)"
+        )
+
+    def handle(self, *args, out, site_url, catalogue, full, no_search, jobs, **options):
+        try:
+            records = load_catalogue(catalogue) if catalogue else self.published()
+            report = build_portal(
+                records, Path(out), site_url, jobs=jobs, reuse=not full, search=not no_search
+            )
+        except (BuildError, RecordError) as exc:
+            raise CommandError(f"{exc}\nPortal di {out} tidak diubah.") from exc
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+
+    def published(self):
+        from cms.services.exporting import published_catalogue
+
+        try:
+            return published_catalogue()
+        except DatabaseError as exc:
+            raise CommandError(
+                f"Basis data tidak dapat dibaca ({exc}). Jalankan `python manage.py migrate` "
+                "atau periksa DATABASE_URL. Portal tidak diubah."
+            ) from exc

@@ -1,0 +1,143 @@
+"""Serving the built portal at / through WhiteNoise, in front of Django (admin, API).
+
+WhiteNoise (autorefresh off, as in production) reads a folder's file list and headers once.
+That is only correct for a folder that never changes — and a build never changes after it
+is complete (site_builder.publish): PORTAL_DIR is a symlink that a publish swaps to a new
+build. So there is one WhiteNoise per build: on each request a single readlink(2) tells
+whether the live build changed; if it did, one thread scans the new build while the others
+keep serving the previous (still complete, still on disk) build until the new one is ready.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+from wsgiref.headers import Headers
+
+from whitenoise import WhiteNoise
+from whitenoise.string_utils import decode_path_info
+
+from site_builder.theme import HASHED_ASSET_RE
+
+# Paths Django answers; everything else is the portal.
+DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
+HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
+IMMUTABLE = "public, max-age=31536000, immutable"
+SECURITY_HEADERS = {
+    # Scripts only from the portal itself; 'wasm-unsafe-eval' lets the static search's
+    # WebAssembly run (it allows no inline script and no eval of strings).
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+_HASHED = re.compile(HASHED_ASSET_RE)
+
+
+def portal_headers(headers: Headers, path: str, url: str) -> None:
+    """WhiteNoise calls this once per file when it scans a build; the result is cached."""
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    if _HASHED.search(url):
+        headers["Cache-Control"] = IMMUTABLE
+    else:
+        headers["Cache-Control"] = f"public, max-age={HTML_MAX_AGE}, must-revalidate"
+
+
+def whitenoise_for(build_dir: str) -> WhiteNoise:
+    return WhiteNoise(
+        None,
+        root=build_dir,
+        max_age=HTML_MAX_AGE,
+        allow_all_origins=False,
+        index_file=True,
+        immutable_file_test=HASHED_ASSET_RE,
+        add_headers_function=portal_headers,
+    )
+
+
+class PortalApp:
+    """WSGI: a file of the live portal build if there is one, else Django (404 → the portal's 404.html)."""
+
+    def __init__(self, application, portal_dir: str | os.PathLike):
+        self.application = application
+        self.portal_dir = str(Path(portal_dir).absolute())
+        self._live: tuple[str | None, WhiteNoise | None] = (None, None)
+        self._loading = threading.Lock()
+
+    def live(self) -> WhiteNoise | None:
+        key, files = self._live
+        current = self._target()
+        if current == key:
+            return files
+        # Only one thread scans a new build; the others go on with the previous one meanwhile.
+        if not self._loading.acquire(blocking=files is None):
+            return files
+        try:
+            key, files = self._live
+            if current != key:
+                build = os.path.join(os.path.dirname(self.portal_dir), current) if current else None
+                files = whitenoise_for(os.path.realpath(build)) if build and os.path.isdir(build) else None
+                self._live = (current, files)
+            return files
+        finally:
+            self._loading.release()
+
+    def _target(self) -> str | None:
+        try:
+            return os.readlink(self.portal_dir)  # one syscall: which build is live
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return self.portal_dir  # a plain folder: served as it was when first seen
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(DJANGO_PREFIXES):
+            return self.application(environ, start_response)
+        files = self.live()
+        if files is None:
+            return self.application(environ, start_response)
+        static_file = files.files.get(decode_path_info(path))
+        if static_file is not None:
+            return files.serve(static_file, environ, start_response)
+        return self._django_or_not_found(files, environ, start_response)
+
+    def _django_or_not_found(self, files: WhiteNoise, environ, start_response):
+        captured = []
+
+        def capture(status, headers, exc_info=None):
+            captured.append((status, headers, exc_info))
+            return lambda data: None
+
+        body = self.application(environ, capture)
+        status, headers, exc_info = captured[0]
+        not_found = files.files.get("/404.html")
+        if not status.startswith("404") or not_found is None:
+            start_response(status, headers, exc_info)
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        # The portal's own page, with a 404 status and no validators (it is not a cacheable resource).
+        plain = {k: v for k, v in environ.items() if not k.startswith("HTTP_IF_")}
+        response = not_found.get_response(environ["REQUEST_METHOD"], plain)
+        headers = [(k, v) for k, v in response.headers if k not in ("ETag", "Last-Modified", "Cache-Control")]
+        headers.append(("Cache-Control", "no-cache"))
+        start_response("404 Not Found", headers)
+        if response.file is None:
+            return []
+        return environ.get("wsgi.file_wrapper", _file_iter)(response.file)
+
+
+def _file_iter(fh, size=65536):
+    with fh:
+        while chunk := fh.read(size):
+            yield chunk
