@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalManyToManyField
+from rest_framework.fields import CharField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
@@ -321,6 +322,7 @@ class ServicePage(Page):
         index.SearchField("keywords"),
     ]
     api_fields = [
+        APIField("opd", serializer=CharField(source="opd_slug", read_only=True)),
         APIField("summary"),
         APIField("description", serializer=PortalHtmlField()),
         APIField("requirements", serializer=TextListField()),
@@ -342,6 +344,10 @@ class ServicePage(Page):
     class Meta:
         verbose_name = "layanan"
         verbose_name_plural = "layanan"
+
+    @property
+    def opd_slug(self) -> str:
+        return self.get_parent().slug
 
     def clean(self):
         super().clean()
