@@ -180,11 +180,15 @@ class StaticSearcher:
         stem = self.lookup(word)
         if stem is not None:
             return [(word, stem, 1.0)]
+        # An unknown word may be a derived or colloquial form ("nyari") or a typo ("kematain"):
+        # keep the first base guess that exists and the nearest words; the best one per service counts.
+        found = []
         for variant in variants(word):
             stem = self.lookup(variant)
             if stem is not None:
-                return [(variant, stem, VARIANT_FACTOR)]
-        return [(form, self.lookup(form), TYPO_FACTORS[d]) for form, d in self.typo_candidates(word)]
+                found.append((variant, stem, VARIANT_FACTOR))
+                break
+        return found + [(form, self.lookup(form), TYPO_FACTORS[d]) for form, d in self.typo_candidates(word)]
 
     def analyze(self, query: str) -> list[Group]:
         low, coll = self.meta["low"], self.meta["coll"]
@@ -220,7 +224,7 @@ class StaticSearcher:
                 scores[doc] = scores.get(doc, 0.0) + group.weight * value
                 matched[doc] = matched.get(doc, 0.0) + group.weight
         ranked = sorted(
-            ((scores[d] * (matched[d] / total) ** 2, d) for d in scores),
+            ((scores[d] * ((matched[d] / total) * (matched[d] / total)), d) for d in scores),
             key=lambda item: (-item[0], item[1]),
         )
         return [(self.card(doc)[0], score) for score, doc in ranked[:limit]]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from catalogue.files import Catalogue
 from catalogue.records import Service
 
-from .analysis import Analyzer, Dictionary
+from .analysis import Analyzer
 
 FORMAT_VERSION = 1
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
@@ -66,7 +66,9 @@ def service_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
         "keywords": " . ".join(service.keywords),
         "summary": service.summary,
         "life_events": " . ".join(
-            catalogue.life_events[s].name for s in service.life_events if s in catalogue.life_events
+            f"{catalogue.life_events[s].name} . {catalogue.life_events[s].description}"
+            for s in service.life_events
+            if s in catalogue.life_events
         ),
         "output": service.output,
         "categories": " . ".join(
@@ -122,7 +124,7 @@ def _dump(data) -> bytes:
 
 
 def featured_services(catalogue: Catalogue) -> list[Service]:
-    """"Layanan paling dibutuhkan": editors' featured ones, else those touching most life events."""
+    """ "Layanan paling dibutuhkan": editors' featured ones, else those touching most life events."""
     services = list(catalogue.services.values())
     chosen = [s for s in services if s.featured]
     if not chosen:

@@ -172,15 +172,16 @@
   Index.prototype.resolve = function (word) {
     var stem = this.lookup(word);
     if (stem !== null) return [[word, stem, 1.0]];
+    var found = [];
     var vs = variants(word);
     for (var i = 0; i < vs.length; i++) {
       stem = this.lookup(vs[i]);
-      if (stem !== null) return [[vs[i], stem, VARIANT_FACTOR]];
+      if (stem !== null) { found.push([vs[i], stem, VARIANT_FACTOR]); break; }
     }
     var self = this;
-    return this.typoCandidates(word).map(function (c) {
+    return found.concat(this.typoCandidates(word).map(function (c) {
       return [c[0], self.lookup(c[0]), TYPO_FACTORS[c[1]]];
-    });
+    }));
   };
 
   Index.prototype.queryWords = function (query) {
