@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Needs root to install: ${need[*]} (apt-get install ${need[*]})" >&2
@@ -25,4 +26,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e ".[test]"
   touch "$stamp"
+fi
+
+# axe-core for the accessibility tests (a git-ignored copy inside the virtualenv).
+if [ ! -f .venv/axe/node_modules/axe-core/axe.min.js ]; then
+  npm install --no-save --no-audit --no-fund --prefix .venv/axe axe-core@4
 fi

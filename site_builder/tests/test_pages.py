@@ -1,0 +1,180 @@
+"""Every page a citizen can open, checked against the catalogue it was built from."""
+
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import brotli
+from bs4 import BeautifulSoup
+
+from .conftest import SITE_URL
+
+BUDGET = 14 * 1024  # one round trip on a weak 3G connection
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def page(built: Path, url: str) -> BeautifulSoup:
+    return soup(built / url.strip("/") / "index.html" if url != "/" else built / "index.html")
+
+
+def links(doc: BeautifulSoup) -> set[str]:
+    return {a["href"] for a in doc.find_all("a", href=True)}
+
+
+def test_every_service_page_has_title_deep_link_and_json_ld(built, catalogue):
+    for service in catalogue.services.values():
+        doc = page(built, f"/layanan/{service.id}/")
+        where = f"service {service.id}"
+        assert doc.html["lang"] == "id", where
+        assert doc.h1.get_text(strip=True) == service.title, where
+        assert doc.title.get_text().startswith(service.title), where
+        assert doc.find("link", rel="canonical")["href"] == f"{SITE_URL}/layanan/{service.id}/", where
+        assert doc.find("meta", property="og:title")["content"] == service.title, where
+
+        buttons = doc.select("a[data-deep-link]")
+        if service.online:
+            app = catalogue.apps[service.app]
+            assert len(buttons) == 1, where
+            button = buttons[0]
+            assert button["href"] == service.deep_link, where
+            assert "noopener" in button["rel"], where
+            assert button.get_text(strip=True) == f"Ajukan di {app.name}", where
+            note = doc.find(id=button["aria-describedby"]).get_text()
+            assert "meninggalkan portal" in note, where
+        else:
+            assert buttons == [], where
+
+        blocks = doc.find_all("script", type="application/ld+json")
+        assert len(blocks) == 1, where
+        data = json.loads(blocks[0].string)
+        assert data["@type"] == "GovernmentService", where
+        assert data["name"] == service.title, where
+        assert data["provider"]["@type"] == "GovernmentOrganization", where
+        assert data["provider"]["name"] == catalogue.opds[service.opd].name, where
+        assert "Samarinda" in data["areaServed"]["name"], where
+        assert data["serviceType"], where
+        channels = data["availableChannel"]
+        channels = channels if isinstance(channels, list) else [channels]
+        assert all(c["@type"] == "ServiceChannel" for c in channels), where
+        if service.online:
+            assert channels[0]["serviceUrl"] == service.deep_link, where
+            assert channels[0]["processingTime"], where
+        else:
+            assert not any("serviceUrl" in c for c in channels), where
+
+
+def test_service_page_sections_follow_the_service_standard(built, catalogue):
+    service = catalogue.services["ktp-el-pemula"]
+    doc = page(built, "/layanan/ktp-el-pemula/")
+    checklist = [li.get_text(" ", strip=True) for li in doc.select(".checklist li")]
+    assert checklist == list(service.requirements)
+    assert all(li.find("input", type="checkbox") for li in doc.select(".checklist li"))
+    assert [li.get_text(strip=True) for li in doc.select("ol.steps li")] == list(service.steps)
+    assert [li.get_text(strip=True) for li in doc.select("ul.legal li")] == list(service.legal_basis)
+    complaints = doc.find(id="h-aduan").parent.get_text(" ")
+    assert "SP4N-LAPOR!" in complaints and catalogue.opds["disdukcapil"].name in complaints
+    places = doc.select(".places li strong")
+    assert [p.get_text() for p in places] == [c.name for c in service.walk_in_channels]
+    facts = doc.select_one(".facts").get_text(" ")
+    assert service.cost in facts and service.output in facts
+    crumbs = doc.select("nav.crumbs a")
+    assert crumbs[0]["href"] == "/"
+
+
+def test_listings_link_to_their_services(built, catalogue):
+    for opd in catalogue.opds.values():
+        found = links(page(built, f"/opd/{opd.slug}/"))
+        for service in catalogue.services.values():
+            if service.opd == opd.slug:
+                assert f"/layanan/{service.id}/" in found, (opd.slug, service.id)
+    for category in catalogue.categories.values():
+        found = links(page(built, f"/kategori/{category.slug}/"))
+        expected = {f"/layanan/{s.id}/" for s in catalogue.services.values() if category.slug in s.categories}
+        assert expected and expected <= found, category.slug
+    for event in catalogue.life_events.values():
+        found = links(page(built, f"/peristiwa/{event.slug}/"))
+        expected = {f"/layanan/{s.id}/" for s in catalogue.services.values() if event.slug in s.life_events}
+        assert expected <= found, event.slug
+    az = links(page(built, "/layanan/"))
+    assert {f"/layanan/{sid}/" for sid in catalogue.services} <= az
+    home = links(page(built, "/"))
+    assert {f"/kategori/{slug}/" for slug in catalogue.categories} <= home
+    assert {f"/peristiwa/{slug}/" for slug in catalogue.life_events} <= home
+    assert len([h for h in home if h.startswith("/layanan/") and h != "/layanan/"]) >= 4
+
+
+def test_az_list_is_alphabetical(built, catalogue):
+    titles = [a.get_text(strip=True) for a in page(built, "/layanan/").select("ul.az a")]
+    assert titles == sorted(titles, key=str.casefold)
+    assert len(titles) == len(catalogue.services)
+
+
+def test_home_and_search_page_forms_work_without_javascript(built):
+    for url in ("/", "/cari/"):
+        form = page(built, url).find("form", role="search")
+        assert form["action"] == "/cari/" and form["method"] == "get"
+        assert form.find("input", attrs={"name": "q"})
+    search = page(built, "/cari/")
+    results = search.find(attrs={"data-search-results": True})
+    assert results["aria-live"] == "polite"
+    fallback = search.find("noscript")
+    assert "/layanan/" in links(fallback)
+    assert any(h.startswith("/layanan/") and h != "/layanan/" for h in links(fallback))
+
+
+def test_sitemap_lists_every_page_and_robots_points_to_it(built, catalogue):
+    xml = (built / "sitemap.xml").read_text()
+    locs = re.findall(r"<loc>([^<]+)</loc>", xml)
+    pages = {
+        "/" + str(p.relative_to(built)).removesuffix("index.html")
+        for p in built.rglob("index.html")
+        if not str(p.relative_to(built)).startswith("cari/")
+    }
+    assert {loc.removeprefix(SITE_URL) for loc in locs} == pages
+    assert f"<loc>{SITE_URL}/layanan/ktp-el-pemula/</loc>" in xml
+    assert (
+        len(pages)
+        == len(catalogue.services)
+        + len(catalogue.opds)
+        + len(catalogue.categories)
+        + len(catalogue.life_events)
+        + 2
+    )  # home and A–Z
+    robots = (built / "robots.txt").read_text()
+    assert f"Sitemap: {SITE_URL}/sitemap.xml" in robots
+    assert (built / "404.html").is_file()
+
+
+def test_text_files_are_precompressed_and_assets_hashed(built):
+    html = list(built.rglob("*.html"))
+    assert html
+    for path in html:
+        data = path.read_bytes()
+        assert gzip.decompress(Path(f"{path}.gz").read_bytes()) == data, path
+        assert brotli.decompress(Path(f"{path}.br").read_bytes()) == data, path
+    (css,) = (built / "assets").glob("santer.*.css")
+    digest = re.match(r"santer\.([0-9a-f]{12})\.css$", css.name).group(1)
+    assert hashlib.sha256(css.read_bytes()).hexdigest()[:12] == digest
+    assert f'href="/assets/{css.name}"' in (built / "index.html").read_text()
+
+
+def test_service_pages_fit_the_14_kb_budget_and_load_nothing_from_elsewhere(built, catalogue):
+    (css,) = (built / "assets").glob("santer.*.css")
+    css_gz = len(gzip.compress(css.read_bytes(), 9))
+    for service in catalogue.services.values():
+        path = built / "layanan" / service.id / "index.html"
+        doc = soup(path)
+        blocking = [
+            s for s in doc.find_all("script", src=True) if not s.has_attr("defer") and not s.has_attr("async")
+        ]
+        assert blocking == [], service.id
+        total = len(gzip.compress(path.read_bytes(), 9)) + css_gz
+        assert total <= BUDGET, (service.id, total)
+        for tag in doc.find_all(["link", "script", "img", "iframe"]):
+            ref = tag.get("href") or tag.get("src") or ""
+            assert not re.match(r"^(https?:)?//", ref) or tag.get("rel") == ["canonical"], (service.id, ref)
