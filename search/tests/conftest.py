@@ -1,0 +1,33 @@
+"""Fixtures for the search tests: one analyzer and one index of the shared catalogue per session."""
+
+from pathlib import Path
+
+import pytest
+
+from catalogue.files import load_catalogue
+from search.analysis import Analyzer
+from search.query import StaticSearcher
+from search.static_index import build_index
+
+TESTS_DIR = Path(__file__).resolve().parent
+EXTRA_QUERIES = TESTS_DIR / "queries-extra.json"
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def shared_catalogue(shared_catalogue_dir):
+    return load_catalogue(shared_catalogue_dir)
+
+
+@pytest.fixture(scope="session")
+def shared_index(shared_catalogue, analyzer):
+    return build_index(shared_catalogue, analyzer)
+
+
+@pytest.fixture(scope="session")
+def searcher(shared_index) -> StaticSearcher:
+    return StaticSearcher(shared_index.files)
