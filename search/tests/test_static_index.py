@@ -41,7 +41,7 @@ def test_english_words_find_indonesian_services(searcher):
     assert searcher.search("building permit", 1)[0][0] == "persetujuan-bangunan-gedung"
 
 
-def tiny_catalogue(**overrides) -> Catalogue:
+def tiny_catalogue() -> Catalogue:
     catalogue = Catalogue()
     catalogue.add(Opd(slug="dinas-a", name="Dinas A", short_name="A", kind="dinas"), "opds.json")
     services = [
