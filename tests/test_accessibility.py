@@ -1,0 +1,111 @@
+"""axe-core in headless Chromium on the key portal pages, phone and desktop widths."""
+
+import threading
+from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from catalogue import load_catalogue
+from cms.portal.serving import PortalApp
+from site_builder import build_portal
+
+PROJECT = Path(__file__).resolve().parent.parent
+AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "/",
+    "/layanan/ktp-el-pemula/",
+    "/layanan/akta-kelahiran/",
+    "/opd/disdukcapil/",
+    "/cari/",
+    "/cari/?q=ktp",
+]
+
+pytestmark = pytest.mark.browser
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def not_found(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not found"]
+
+
+@pytest.fixture(scope="module")
+def base_url(shared_catalogue_dir, tmp_path_factory):
+    portal = tmp_path_factory.mktemp("a11y") / "portal"
+    build_portal(load_catalogue(shared_catalogue_dir), portal, "http://127.0.0.1")
+    # The portal's own WSGI app, so pages run under the real Content-Security-Policy.
+    server = make_server("127.0.0.1", 0, PortalApp(not_found, portal), handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not AXE.is_file():
+        pytest.skip(f"axe-core missing at {AXE}: run scripts/setup.sh")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_axe_finds_no_violations(browser, base_url, width):
+    # bypass_csp only lets the test inject axe; the pages themselves load under the policy.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    problems = {}
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    for path in PAGES:
+        page.goto(base_url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"
+        )
+        violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+        if violations:
+            problems[path] = violations
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, width, overflow)
+    context.close()
+    assert problems == {}
+    assert errors == []
+
+
+def test_320px_without_horizontal_scrolling_and_visible_focus(browser, base_url):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    for path in PAGES:
+        page.goto(base_url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    page.goto(base_url + "/layanan/ktp-el-pemula/")
+    page.keyboard.press("Tab")  # the skip link
+    focused = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [document.activeElement.textContent, s.outlineStyle, s.backgroundColor]; })()"
+    )
+    assert focused[0] == "Langsung ke isi utama"
+    assert focused[1] != "none"
+    button = page.locator("a[data-deep-link]")
+    button.focus()
+    style = button.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
+    assert style.startswith("solid") and not style.endswith(" 0px")
+    context.close()

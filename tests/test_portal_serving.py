@@ -1,0 +1,117 @@
+"""The portal as a real gunicorn (cms/gunicorn.conf.py) serves it: headers, caching, live publishing."""
+
+import dataclasses
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from catalogue import load_catalogue
+from site_builder import build_portal
+
+PROJECT = Path(__file__).resolve().parent.parent
+SITE_URL = "http://127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(shared_catalogue_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("serving")
+    catalogue = load_catalogue(shared_catalogue_dir)
+    portal = data / "portal"
+    build_portal(catalogue, portal, SITE_URL, search=False)
+    port = free_port()
+    env = dict(
+        os.environ,
+        PORTAL_DIR=str(portal),
+        SANTER_DATA_DIR=str(data),
+        DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}",
+        WEB_CONCURRENCY="1",
+    )
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [gunicorn, "cms.wsgi:application", "--config", "cms/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.1)
+    yield {"port": port, "portal": portal, "catalogue": catalogue}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def get(server, path, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=10)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response, body
+
+
+def test_pages_carry_security_headers_and_short_caching(server):
+    response, body = get(server, "/layanan/ktp-el-pemula/")
+    assert response.status == 200
+    assert b"data-deep-link" in body
+    csp = response.getheader("Content-Security-Policy")
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("Referrer-Policy")
+    cache = response.getheader("Cache-Control")
+    assert "max-age=60" in cache and "immutable" not in cache
+    etag = response.getheader("ETag")
+    again, _ = get(server, "/layanan/ktp-el-pemula/", {"If-None-Match": etag})
+    assert again.status == 304
+
+
+def test_hashed_assets_are_immutable_and_text_is_sent_compressed(server):
+    (css,) = (server["portal"] / "assets").glob("santer.*.css")
+    response, _ = get(server, f"/assets/{css.name}", {"Accept-Encoding": "gzip, br"})
+    assert response.status == 200
+    assert response.getheader("Cache-Control") == "public, max-age=31536000, immutable"
+    assert response.getheader("Content-Encoding") == "br"
+    page, _ = get(server, "/", {"Accept-Encoding": "gzip"})
+    assert page.getheader("Content-Encoding") == "gzip"
+
+
+def test_unknown_path_gets_the_portal_404_page_and_admin_stays_django(server):
+    response, body = get(server, "/tidak-ada/")
+    assert response.status == 404
+    assert "Halaman tidak ditemukan" in body.decode()
+    assert response.getheader("Content-Security-Policy")
+    admin, _ = get(server, "/admin/login/")
+    assert admin.status != 404  # Django answers it (a fresh database may lack tables: 500 is fine here)
+    assert "frame-ancestors 'none'" not in (admin.getheader("Content-Security-Policy") or "")
+
+
+def test_a_new_build_is_served_without_restarting(server):
+    catalogue = server["catalogue"]
+    services = dict(catalogue.services)
+    services["akta-kelahiran"] = dataclasses.replace(services["akta-kelahiran"], title="Akta Kelahiran Baru")
+    build_portal(dataclasses.replace(catalogue, services=services), server["portal"], SITE_URL, search=False)
+    response, body = get(server, "/layanan/akta-kelahiran/")
+    assert response.status == 200
+    assert "Akta Kelahiran Baru" in body.decode()
+    assert int(response.getheader("Content-Length")) == len(body)
