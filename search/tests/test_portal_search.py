@@ -1,0 +1,156 @@
+"""The portal's /cari/ page in a real browser: quality bar, cold download budget, search as you type."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from catalogue.files import load_catalogue
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MIN_RECALL3 = 0.95
+MIN_RECALL3_PER_KIND = 0.90
+COLD_BYTES_BUDGET = 100_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def portal(shared_catalogue_dir, tmp_path_factory):
+    from site_builder.build import build_portal
+
+    out = tmp_path_factory.mktemp("portal") / "site"
+    build_portal(load_catalogue(shared_catalogue_dir), out, "https://santer.example")
+    return out
+
+
+def test_search_eval_recall_and_cold_download(portal, shared_catalogue_dir, tmp_path):
+    tool = shared_catalogue_dir.parent.parent / "tools" / "search_eval.py"
+    if not tool.is_file():
+        pytest.skip(f"{tool} not found")
+    report = tmp_path / "eval.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(tool),
+            "--site",
+            str(portal.resolve()),
+            "--queries",
+            str(shared_catalogue_dir / "queries-dev.json"),
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+    assert summary["errors"] == 0, run.stdout
+    assert summary["all"]["recall@3"] >= MIN_RECALL3, run.stdout
+    weak = {k: b["recall@3"] for k, b in summary["by_kind"].items() if b["recall@3"] < MIN_RECALL3_PER_KIND}
+    assert not weak, run.stdout
+    assert summary["cold_first_query_bytes"] <= COLD_BYTES_BUDGET, run.stdout
+
+
+@pytest.fixture
+def page(portal):
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(portal.resolve()))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        pg = browser.new_page()
+        errors = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.base = base
+        yield pg
+        browser.close()
+        assert not errors, errors
+    server.shutdown()
+
+
+DONE = '[data-search-results][data-search-state="done"]'
+
+
+def result_ids(pg):
+    hrefs = pg.eval_on_selector_all(
+        "[data-search-results] a[href]", "els => els.map(e => e.getAttribute('href'))"
+    )
+    return [h.split("/")[2] for h in hrefs]
+
+
+def test_typing_updates_results_with_highlighted_snippets(page):
+    page.goto(page.base + "/cari/?q=imb")
+    page.wait_for_selector(DONE, state="attached")
+    assert result_ids(page)[0] == "persetujuan-bangunan-gedung"
+    page.fill("[data-search-form] input[name=q]", "akta kelairan")
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-search-results] a');"
+        " return a && a.getAttribute('href') === '/layanan/akta-kelahiran/'; }"
+    )
+    assert "q=akta+kelairan" in page.url or "q=akta%20kelairan" in page.url
+    marks = page.eval_on_selector_all(
+        "[data-search-results] li:first-child mark", "els => els.map(e => e.textContent)"
+    )
+    assert any(m.lower() == "kelahiran" for m in marks)
+    # each result names its agency
+    assert page.text_content("[data-search-results] li:first-child .meta").strip()
+
+
+def test_filters_narrow_results_by_category_and_opd(page):
+    page.goto(page.base + "/cari/?q=surat keterangan")
+    page.wait_for_selector(DONE, state="attached")
+    before = result_ids(page)
+    options = page.eval_on_selector_all("#filter-opd option", "els => els.map(e => e.value)")
+    assert len(options) > 2  # "Semua" and at least two agencies
+    page.select_option("#filter-opd", options[1])
+    after = result_ids(page)
+    assert 0 < len(after) < len(before)
+    assert page.get_attribute("label[for=filter-opd]", "for") == "filter-opd"
+
+
+def test_zero_results_offer_did_you_mean_and_ways_out(page):
+    page.goto(page.base + "/cari/?q=zzqxw")
+    page.wait_for_selector(DONE, state="attached")
+    assert result_ids(page) == []
+    help_links = page.eval_on_selector_all(".search-help a", "els => els.map(e => e.getAttribute('href'))")
+    assert "/layanan/" in help_links
+    assert "https://www.lapor.go.id" in help_links
+    assert any(h.startswith("/layanan/") and h != "/layanan/" for h in help_links)  # most needed services
+
+
+def test_did_you_mean_links_to_the_corrected_query(page):
+    # "retrbsi" is two edits from "retribusi": too far for a 7-letter word to correct silently
+    page.goto(page.base + "/cari/?q=retrbsi")
+    page.wait_for_selector(DONE, state="attached")
+    assert result_ids(page) == []
+    assert page.text_content("[data-suggestion]") == "retribusi"
+    page.click("[data-suggestion]")
+    page.wait_for_url("**/cari/?q=retribusi")
+    page.wait_for_selector(DONE, state="attached")
+    assert "retribusi-persampahan" in result_ids(page)[:3]
+
+
+def test_typos_in_long_words_are_corrected_silently(page):
+    page.goto(page.base + "/cari/?q=perpustkaan%20kelilling")
+    page.wait_for_selector(DONE, state="attached")
+    # corrected silently: distance within the budget, results shown
+    assert "perpustakaan-keliling" in result_ids(page)[:3]
