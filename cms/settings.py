@@ -153,7 +153,13 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        # Wagtail's own tasks, portal updates (cms.publishing), link checks (cms.links).
+        "QUEUES": ["default", "portal", "links"],
+    }
+}
 
 LOGGING = {
     "version": 1,

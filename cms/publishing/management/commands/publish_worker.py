@@ -1,0 +1,106 @@
+"""The background worker: portal updates after publishing, and the periodic link check.
+
+It runs django-tasks-db's own worker loop for the "portal" queue (polling often, so a
+publish is live within a second), a second one for the "links" queue in a thread (a slow
+link check must not hold up publishing), and a small scheduler that enqueues the link
+check every LINK_CHECK_INTERVAL_SECONDS and retries a failed portal update after
+PUBLISH_RETRY_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from cms.links.models import LinkStatus
+from cms.links.tasks import LINKS_QUEUE, check_links_task
+from cms.publishing.models import PublishRun
+from cms.publishing.queue import PORTAL_QUEUE, enqueue_update
+from cms.publishing.worker import make_worker, run_ready
+
+logger = logging.getLogger("cms.publishing.worker")
+
+
+def link_check_due(now=None) -> bool:
+    now = now or timezone.now()
+    waiting = DBTaskResult.objects.filter(
+        task_path=check_links_task.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    )
+    if waiting.exists():
+        return False
+    last = LinkStatus.objects.order_by("-checked_at").values_list("checked_at", flat=True).first()
+    interval = timedelta(seconds=float(getattr(settings, "LINK_CHECK_INTERVAL_SECONDS", 900)))
+    return last is None or now - last >= interval
+
+
+def retry_due(now=None) -> bool:
+    """The last update failed, long enough ago, and nothing newer is waiting or running."""
+    now = now or timezone.now()
+    last = PublishRun.objects.order_by("-started_at", "-pk").first()
+    if last is None or last.status != PublishRun.Status.FAILED:
+        return False
+    wait = timedelta(seconds=float(getattr(settings, "PUBLISH_RETRY_SECONDS", 60)))
+    pending = DBTaskResult.objects.filter(
+        queue_name=PORTAL_QUEUE, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    )
+    return now - (last.finished_at or last.started_at) >= wait and not pending.exists()
+
+
+def schedule_once() -> None:
+    if link_check_due():
+        check_links_task.enqueue()
+    if retry_due():
+        enqueue_update(["percobaan ulang setelah pembaruan gagal"])
+
+
+class Command(BaseCommand):
+    help = "Jalankan pekerja latar: perbarui portal setelah penerbitan, dan periksa tautan secara berkala."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval", type=float, default=0.1, help="Jeda antar-pengecekan antrean (detik)."
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="Kerjakan antrean portal yang siap, lalu berhenti."
+        )
+        parser.add_argument("--no-links", action="store_true", help="Tanpa pemeriksaan tautan berkala.")
+
+    def handle(self, *args, interval, batch, no_links, **options):
+        if batch:
+            ran = run_ready(PORTAL_QUEUE)
+            self.stdout.write(f"{ran} tugas pembaruan portal dijalankan.")
+            return
+        if not no_links:
+            threading.Thread(target=self._links_loop, name="links-worker", daemon=True).start()
+            threading.Thread(target=self._scheduler_loop, name="scheduler", daemon=True).start()
+        self.stdout.write(f"publish_worker: antrean '{PORTAL_QUEUE}' → {settings.PORTAL_DIR}")
+        worker = make_worker(PORTAL_QUEUE, interval)
+        worker.configure_signals()
+        worker.run()
+
+    @staticmethod
+    def _links_loop():
+        try:
+            make_worker(LINKS_QUEUE, 2.0).run()
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _scheduler_loop():
+        while True:
+            try:
+                close_old_connections()
+                schedule_once()
+            except Exception:  # noqa: BLE001 - the scheduler must outlive a locked database
+                logger.exception("scheduler")
+            time.sleep(5)

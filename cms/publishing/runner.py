@@ -1,0 +1,70 @@
+"""One portal update: the live catalogue in, the live folder brought up to date, a run recorded.
+
+The builder (site_builder.build_portal) does the incremental work: pages whose inputs are
+unchanged are hard-linked from the live build rather than written again, changed pages,
+listings, the sitemap and the search index are written into a fresh build folder, and the
+live folder is switched to it in one rename. Whatever fails, the live folder keeps serving
+the previous complete build; the run is recorded as failed with its message, and the next
+publish (or the worker's retry) starts over from the live build.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from site_builder import build_portal
+from site_builder.publish import current_build, read_manifest
+from site_builder.theme import THEME_DIR
+
+from .live import LiveCatalogue
+from .models import PublishRun
+
+logger = logging.getLogger(__name__)
+
+# One per process: the worker keeps exported records between runs (see LiveCatalogue).
+_live = LiveCatalogue()
+_live_lock = threading.Lock()
+
+
+def live_catalogue():
+    with _live_lock:
+        return _live.load()
+
+
+def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
+    run = PublishRun.objects.create(
+        kind=PublishRun.Kind.FULL if full else PublishRun.Kind.INCREMENTAL,
+        reasons="\n".join(reasons),
+    )
+    try:
+        catalogue = live_catalogue()
+        before = _page_paths()
+        report = build_portal(
+            catalogue,
+            settings.PORTAL_DIR,
+            settings.SITE_URL,
+            theme_dir=getattr(settings, "PORTAL_THEME_DIR", THEME_DIR),
+            reuse=not full,
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded; the live site is untouched
+        logger.exception("portal update %s failed", run.pk)
+        run.status = PublishRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"[:4000]
+    else:
+        run.status = PublishRun.Status.SUCCEEDED
+        run.pages_written = report.rendered
+        run.pages_removed = len(before - _page_paths())
+        logger.info("portal update %s: %s", run.pk, report.summary())
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "pages_written", "pages_removed", "finished_at"])
+    return run
+
+
+def _page_paths() -> set[str]:
+    portal = Path(settings.PORTAL_DIR).absolute()
+    return set(read_manifest(current_build(portal)).get("pages", {}))

@@ -1,0 +1,66 @@
+"""What asks for a portal update: page publish/unpublish/move/delete and catalogue snippet changes."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .queue import request_portal_update
+
+# Page types that appear on the portal (the catalogue root holds the OPDs).
+PORTAL_PAGE_MODELS = ("OpdPage", "ServicePage", "CatalogueIndexPage")
+SNIPPET_MODELS = ("App", "Category", "LifeEvent")
+
+
+def _label(instance) -> str:
+    title = getattr(instance, "title", None) or getattr(instance, "name", None) or str(instance)
+    return f"{instance._meta.verbose_name} «{title}»"
+
+
+def _is_portal_page(instance) -> bool:
+    specific = getattr(instance, "specific_class", None) or type(instance)
+    return specific is not None and specific.__name__ in PORTAL_PAGE_MODELS
+
+
+def page_published_handler(sender, instance, **kwargs):
+    if _is_portal_page(instance):
+        request_portal_update(f"terbit: {_label(instance)}")
+
+
+def page_unpublished_handler(sender, instance, **kwargs):
+    if _is_portal_page(instance):
+        request_portal_update(f"ditarik: {_label(instance)}")
+
+
+def page_moved_handler(sender, instance, **kwargs):
+    if _is_portal_page(instance) and instance.live:
+        request_portal_update(f"dipindah: {_label(instance)}")
+
+
+def page_deleted_handler(sender, instance, **kwargs):
+    if instance.live:
+        request_portal_update(f"dihapus: {_label(instance)}")
+
+
+def snippet_saved_handler(sender, instance, raw=False, **kwargs):
+    if not raw:
+        request_portal_update(f"diubah: {_label(instance)}")
+
+
+def snippet_deleted_handler(sender, instance, **kwargs):
+    request_portal_update(f"dihapus: {_label(instance)}")
+
+
+def connect() -> None:
+    from django.apps import apps
+
+    page_published.connect(page_published_handler, dispatch_uid="publishing.page_published")
+    page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")
+    post_page_move.connect(page_moved_handler, dispatch_uid="publishing.page_moved")
+    for name in PORTAL_PAGE_MODELS[:2]:
+        model = apps.get_model("services", name)
+        post_delete.connect(page_deleted_handler, sender=model, dispatch_uid=f"publishing.deleted.{name}")
+    for name in SNIPPET_MODELS:
+        model = apps.get_model("services", name)
+        post_save.connect(snippet_saved_handler, sender=model, dispatch_uid=f"publishing.saved.{name}")
+        post_delete.connect(snippet_deleted_handler, sender=model, dispatch_uid=f"publishing.deleted.{name}")
