@@ -198,14 +198,18 @@ class BuildJob:
         self.env = env
         for name in {page.template for page in self.pages}:
             env.get_template(name)
+        # The search scripts' names change with the index (every publish) but only the search
+        # page carries them (theme.render): they must not make every other page look changed.
+        page_assets = {"css": self.assets.css, "page_scripts": list(self.assets.page_scripts)}
         salt = "|".join(
             (
                 BUILDER_VERSION,
                 theme_fingerprint(self.theme_dir),
                 self.site.site_url,
-                repr(self.assets.to_dict()),
+                repr(page_assets),
             )
         )
+        search_salt = repr(list(self.assets.search_scripts))
         digests: dict[int, str] = {}
 
         def digest(record) -> str:
@@ -217,7 +221,8 @@ class BuildJob:
             return digests[key]
 
         for page in self.pages:
-            text = "\0".join((salt, page.path, page.template, *(digest(d) for d in page.deps)))
+            extra = search_salt if page.template == "search.html" else ""
+            text = "\0".join((salt, extra, page.path, page.template, *(digest(d) for d in page.deps)))
             self.fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
     def write_pages(self) -> None:
