@@ -1,0 +1,109 @@
+"""Which search answers /api/search: Elasticsearch when ELASTICSEARCH_URL is set and reachable,
+else the Python twin of the portal's static search over the published catalogue."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+
+from django.conf import settings
+
+from search import elastic
+from search.query import StaticSearcher
+from search.static_index import build_index
+
+PYTHON_INDEX_TTL = 60  # seconds: publishing shows up in the fallback search within a minute
+_lock = threading.Lock()
+_cached: tuple[float, StaticSearcher, dict] | None = None
+
+
+class SearchUnavailable(Exception):
+    """Elasticsearch is configured but did not answer."""
+
+
+def _python_searcher() -> tuple[StaticSearcher, dict]:
+    global _cached
+    with _lock:
+        if _cached is None or time.monotonic() - _cached[0] > PYTHON_INDEX_TTL:
+            from cms.services.exporting import published_catalogue
+
+            catalogue = published_catalogue()
+            searcher = StaticSearcher(build_index(catalogue).files)
+            _cached = (time.monotonic(), searcher, catalogue.services)
+        return _cached[1], _cached[2]
+
+
+def reset_cache() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """HTML-escaped text with the words that match a query term in <mark>, as the portal page does."""
+    from search.analysis import fold
+
+    out = []
+    for part in _split_words(text):
+        folded = fold(part)
+        hit = part.isalnum() and any(folded == t or (len(t) >= 3 and t in folded) for t in terms)
+        out.append(f"<mark>{html.escape(part)}</mark>" if hit else html.escape(part))
+    return "".join(out)
+
+
+def _split_words(text: str) -> list[str]:
+    import re
+
+    return [p for p in re.split(r"([^\W_]+)", text) if p]
+
+
+def python_search(
+    query: str, *, opd: str | None = None, category: str | None = None, size: int = 20
+) -> list[dict]:
+    searcher, services = _python_searcher()
+    terms = []
+    for group in searcher.analyze(query):
+        terms.append(group.word)
+        for form, stem, _ in group.alts:
+            terms += [form, stem]
+    results = []
+    for service_id, score in searcher.search(query, limit=max(size * 5, 100)):
+        service = services[service_id]
+        if opd and service.opd != opd or category and category not in service.categories:
+            continue
+        results.append(
+            {
+                "id": service.id,
+                "title": service.title,
+                "title_html": highlight(service.title, terms),
+                "summary": service.summary,
+                "snippet_html": highlight(service.summary, terms),
+                "opd": service.opd,
+                "categories": list(service.categories),
+                "score": round(score, 3),
+            }
+        )
+        if len(results) >= size:
+            break
+    return results
+
+
+def elasticsearch_search(query: str, **filters) -> list[dict]:
+    from elasticsearch import ApiError, TransportError
+
+    client = elastic.connect(settings.ELASTICSEARCH_URL, timeout=3.0)
+    try:
+        return elastic.search(client, query, alias=settings.ELASTICSEARCH_INDEX, **filters)
+    except (TransportError, ApiError) as exc:
+        raise SearchUnavailable(str(exc)) from exc
+
+
+def run_search(query: str, **filters) -> tuple[str, list[dict]]:
+    """(backend name, results). Falls back to the Python search when Elasticsearch is down."""
+    if settings.ELASTICSEARCH_URL:
+        try:
+            return "elasticsearch", elasticsearch_search(query, **filters)
+        except SearchUnavailable:
+            return "python-fallback", python_search(query, **filters)
+    return "python", python_search(query, **filters)

@@ -1,0 +1,328 @@
+"""The scale-out backend: the same catalogue and dictionary, searched by Elasticsearch.
+
+Indexing is zero-downtime: every full load goes to a new versioned index
+(`<alias>-<UTC timestamp>`), the alias moves to it in one atomic
+`update_aliases` call, then older versions are deleted. One service can be
+upserted or removed on its own between full loads.
+
+The analysis mirrors the static search (search/analysis.py) in Elasticsearch's terms:
+standard tokenizer, lowercase, asciifolding, Indonesian stop words (Lucene's list plus
+ours), protected words (keyword_marker) and the Indonesian stemmer; at search time a
+synonym_graph filter fed from the same dictionary files (abbreviations, old names,
+English, colloquial words). Field weights and typo tolerance (AUTO:4,8 = one edit from
+4 letters, two from 8) are those of the static index; low-meaning words weigh 0.2.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+
+from elasticsearch.dsl import Document, Keyword, Text, analyzer, token_filter
+
+from catalogue.files import Catalogue
+from catalogue.records import Service
+
+from .analysis import Dictionary, fold, words
+from .static_index import FIELD_WEIGHTS, service_fields
+
+DEFAULT_ALIAS = "santer-services"
+FUZZINESS = "AUTO:4,8"
+LOW_WEIGHT_CUTOFF = 0.5  # query words weighing less go into a separate, down-weighted clause
+BULK_CHUNK = 500
+
+_DICTIONARY = Dictionary.load()
+
+
+def synonym_rules(dictionary: Dictionary) -> list[str]:
+    """Solr-format rules for synonym_graph. "a => b" keeps "a" too, as the static index does."""
+    rules = []
+    for rule in dictionary.rules:
+        if rule.equivalent:
+            rules.append(", ".join(fold(p) for p in rule.aliases))
+        else:
+            targets = ", ".join(fold(p) for p in rule.targets)
+            rules += [f"{fold(alias)} => {fold(alias)}, {targets}" for alias in rule.aliases]
+    # colloquial words carry no other meaning: replace them
+    rules += [f"{word} => {' '.join(standard)}" for word, standard in sorted(dictionary.colloquial.items())]
+    return rules
+
+
+indonesian_stop = token_filter(
+    "santer_stop", "stop", stopwords=["_indonesian_", *sorted(_DICTIONARY.stop_words)], ignore_case=True
+)
+protected_words = token_filter("santer_protected", "keyword_marker", keywords=sorted(_DICTIONARY.no_stem))
+indonesian_stemmer = token_filter("santer_stemmer", "stemmer", language="indonesian")
+service_synonyms = token_filter(
+    "santer_synonyms", "synonym_graph", synonyms=synonym_rules(_DICTIONARY), lenient=True
+)
+
+# Index time: no synonyms (they are applied to the query, so a dictionary edit needs no reindex
+# of meaning, only of analyzers' settings, which a new versioned index brings anyway).
+santer_indonesian = analyzer(
+    "santer_indonesian",
+    tokenizer="standard",
+    filter=["lowercase", "asciifolding", indonesian_stop, protected_words, indonesian_stemmer],
+)
+santer_indonesian_search = analyzer(
+    "santer_indonesian_search",
+    tokenizer="standard",
+    filter=[
+        "lowercase",
+        "asciifolding",
+        service_synonyms,
+        indonesian_stop,
+        protected_words,
+        indonesian_stemmer,
+    ],
+)
+
+
+def _text(**kwargs) -> Text:
+    return Text(analyzer=santer_indonesian, search_analyzer=santer_indonesian_search, **kwargs)
+
+
+class ServiceDocument(Document):
+    """One public service as Elasticsearch stores it."""
+
+    service_id = Keyword()
+    title = _text(fields={"raw": Keyword()})
+    keywords = _text()
+    summary = _text()
+    life_events = _text()
+    output = _text()
+    categories = _text()
+    opd = _text()
+    requirements = _text()
+    steps = _text()
+    description = _text()
+    # filters
+    opd_slug = Keyword()
+    category_slugs = Keyword(multi=True)
+    life_event_slugs = Keyword(multi=True)
+    opd_name = Keyword(index=False)
+
+    class Index:
+        name = DEFAULT_ALIAS
+        settings = {"number_of_shards": 1, "number_of_replicas": 0}
+
+    @classmethod
+    def from_service(cls, service: Service, catalogue: Catalogue) -> ServiceDocument:
+        opd = catalogue.opds.get(service.opd)
+        doc = cls(
+            meta={"id": service.id},
+            service_id=service.id,
+            opd_slug=service.opd,
+            category_slugs=list(service.categories),
+            life_event_slugs=list(service.life_events),
+            opd_name=opd.short_name if opd else "",
+            **service_fields(service, catalogue),
+        )
+        return doc
+
+
+def search_fields() -> list[str]:
+    return [f"{name}^{weight:g}" for name, weight in FIELD_WEIGHTS.items()]
+
+
+def query_body(
+    query: str,
+    *,
+    opd: str | None = None,
+    category: str | None = None,
+    size: int = 20,
+    dictionary: Dictionary = _DICTIONARY,
+) -> dict:
+    """The search request body: content words with synonyms and typos, low-meaning words weighed down."""
+    strong, weak = [], []
+    for word in words(query):
+        if word in dictionary.stop_words:
+            continue
+        weight = dictionary.low_weight.get(word, 1.0)
+        for rewritten in dictionary.colloquial.get(word, [word]):
+            weight = min(weight, dictionary.low_weight.get(rewritten, 1.0))
+        (weak if weight < LOW_WEIGHT_CUTOFF else strong).append(word)
+    should = []
+    if strong:
+        should.append(
+            {
+                "multi_match": {
+                    "query": " ".join(strong),
+                    "type": "most_fields",
+                    "fields": search_fields(),
+                    "fuzziness": FUZZINESS,
+                    "prefix_length": 1,
+                }
+            }
+        )
+    if weak:
+        should.append(
+            {
+                "multi_match": {
+                    "query": " ".join(weak),
+                    "type": "most_fields",
+                    "fields": search_fields(),
+                    "boost": min(dictionary.low_weight.get(w, 1.0) for w in weak),
+                }
+            }
+        )
+    filters = []
+    if opd:
+        filters.append({"term": {"opd_slug": opd}})
+    if category:
+        filters.append({"term": {"category_slugs": category}})
+    body: dict = {
+        "query": {
+            "bool": {"should": should or [{"match_none": {}}], "minimum_should_match": 1, "filter": filters}
+        },
+        "size": size,
+        "_source": ["service_id", "title", "summary", "opd_slug", "opd_name", "category_slugs"],
+        "highlight": {
+            "pre_tags": ["<mark>"],
+            "post_tags": ["</mark>"],
+            "fields": {"title": {"number_of_fragments": 0}, "summary": {"number_of_fragments": 1}},
+        },
+    }
+    return body
+
+
+def search(client, query: str, *, alias: str = DEFAULT_ALIAS, **filters) -> list[dict]:
+    """Ranked results: id, title, summary (highlighted), OPD, categories, score."""
+    response = client.search(index=alias, body=query_body(query, **filters))
+    results = []
+    for hit in response["hits"]["hits"]:
+        source, highlight = hit["_source"], hit.get("highlight", {})
+        results.append(
+            {
+                "id": source["service_id"],
+                "title": source["title"],
+                "title_html": (highlight.get("title") or [None])[0],
+                "snippet_html": (highlight.get("summary") or [None])[0],
+                "summary": source["summary"],
+                "opd": source["opd_slug"],
+                "opd_name": source.get("opd_name", ""),
+                "categories": source.get("category_slugs", []),
+                "score": hit["_score"],
+            }
+        )
+    return results
+
+
+# ----------------------------------------------------------------------------- index lifecycle
+def new_index_name(alias: str = DEFAULT_ALIAS, now: datetime | None = None) -> str:
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S%f")
+    return f"{alias}-{stamp}"
+
+
+def create_index(client, alias: str = DEFAULT_ALIAS) -> str:
+    """A new, empty versioned index with the mapping and analyzers; returns its name."""
+    name = new_index_name(alias)
+    ServiceDocument.init(index=name, using=client)
+    return name
+
+
+def documents(catalogue: Catalogue, index: str) -> Iterator[dict]:
+    for service in catalogue.services.values():
+        doc = ServiceDocument.from_service(service, catalogue)
+        yield {"_op_type": "index", "_index": index, "_id": service.id, "_source": doc.to_dict()}
+
+
+def bulk_load(
+    client,
+    index: str,
+    catalogue: Catalogue,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Load every service into `index`, reporting (done, total) after each chunk; returns the count."""
+    from elasticsearch import helpers
+
+    total, done = len(catalogue.services), 0
+    for _ok, _item in helpers.streaming_bulk(
+        client, documents(catalogue, index), chunk_size=BULK_CHUNK, raise_on_error=True
+    ):
+        done += 1
+        if progress and (done % BULK_CHUNK == 0 or done == total):
+            progress(done, total)
+    client.indices.refresh(index=index)
+    return done
+
+
+def alias_targets(client, alias: str) -> list[str]:
+    if not client.indices.exists_alias(name=alias):
+        return []
+    return sorted(client.indices.get_alias(name=alias).keys())
+
+
+def swap_alias_actions(alias: str, new_index: str, old_indices: Iterable[str]) -> list[dict]:
+    """One atomic update_aliases request: the alias leaves the old versions and points at the new one."""
+    actions: list[dict] = [
+        {"remove": {"index": old, "alias": alias}} for old in old_indices if old != new_index
+    ]
+    actions.append({"add": {"index": new_index, "alias": alias}})
+    return actions
+
+
+def swap_alias(client, alias: str, new_index: str) -> list[str]:
+    """Point `alias` at `new_index` atomically; returns the indices it pointed at before."""
+    old = alias_targets(client, alias)
+    client.indices.update_aliases(actions=swap_alias_actions(alias, new_index, old))
+    return old
+
+
+def delete_old_versions(client, alias: str, keep: str) -> list[str]:
+    """Delete versioned indices of `alias` other than `keep` (and never one the alias points at)."""
+    live = set(alias_targets(client, alias)) | {keep}
+    names = client.indices.get(index=f"{alias}-*", expand_wildcards="open,closed").keys()
+    doomed = sorted(n for n in names if n not in live)
+    for name in doomed:
+        client.indices.delete(index=name)
+    return doomed
+
+
+def reindex(
+    client,
+    catalogue: Catalogue,
+    alias: str = DEFAULT_ALIAS,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """Full load with zero downtime: new index, bulk load, atomic alias swap, delete old versions."""
+    say = progress or (lambda message: None)
+    started = time.perf_counter()
+    name = create_index(client, alias)
+    say(f"Indeks baru {name} dibuat.")
+    try:
+        bulk_load(client, name, catalogue, lambda done, total: say(f"  {done}/{total} layanan dimuat"))
+    except Exception:
+        client.indices.delete(index=name, ignore_unavailable=True)  # never leave a half-loaded version
+        raise
+    old = swap_alias(client, alias, name)
+    say(f"Alias {alias} → {name} (sebelumnya: {', '.join(old) or '-'}).")
+    deleted = delete_old_versions(client, alias, keep=name)
+    if deleted:
+        say(f"Indeks lama dihapus: {', '.join(deleted)}.")
+    say(f"Selesai dalam {time.perf_counter() - started:.1f} s.")
+    return name
+
+
+def upsert_service(client, service: Service, catalogue: Catalogue, alias: str = DEFAULT_ALIAS) -> None:
+    """Index or replace one service in the live index (the alias resolves to one index)."""
+    doc = ServiceDocument.from_service(service, catalogue)
+    client.index(index=alias, id=service.id, document=doc.to_dict(), refresh="wait_for")
+
+
+def remove_service(client, service_id: str, alias: str = DEFAULT_ALIAS) -> bool:
+    """Remove one service from the live index; False when it was not there."""
+    from elasticsearch import NotFoundError
+
+    try:
+        client.delete(index=alias, id=service_id, refresh="wait_for")
+    except NotFoundError:
+        return False
+    return True
+
+
+def connect(url: str, timeout: float = 5.0):
+    from elasticsearch import Elasticsearch
+
+    return Elasticsearch(url, request_timeout=timeout)
