@@ -17,7 +17,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .site import Page, host, tanggal
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "santer"
-HASHED_ASSET_RE = r"\.[0-9a-f]{12}\.(?:css|js|mjs)$"  # what serving may cache for a year
+# What serving may cache for a year: content-hashed names (ours: 12 hex digits; the search
+# package: 10) and the search index under its digest folder.
+HASHED_ASSET_RE = r"\.[0-9a-f]{10,}\.(?:css|js|mjs)$|^/_search/[0-9a-f]{8,}/"
 
 # auto_reload off: templates compile once and are never stat-ed again during a build.
 JINJA_OPTIONS = {
