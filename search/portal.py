@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from catalogue.files import Catalogue
@@ -18,6 +19,8 @@ from .static_index import BuiltIndex, build_index
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SCRIPTS = ("santer-search.js", "santer-search-ui.js")
 URL_ROOT = "/_search/"
+# With Elasticsearch configured, the CMS serves /api/search next to the portal (cms/search_api).
+API_URL = "/api/search"
 
 
 def write_index(index: BuiltIndex, out_dir: Path) -> None:
@@ -28,9 +31,12 @@ def write_index(index: BuiltIndex, out_dir: Path) -> None:
 
 
 def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
-    """Build the index into site_dir/_search/ and return {"scripts": [deferred script URLs]}."""
+    """Build the index into site_dir/_search/ and return {"scripts": [deferred script URLs]}.
+
+    When ELASTICSEARCH_URL is set, the page asks /api/search first and falls back to this index.
+    """
     site_dir = Path(site_dir)
-    index = build_index(catalogue)
+    index = build_index(catalogue, api_url=API_URL if os.environ.get("ELASTICSEARCH_URL") else None)
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
     write_index(index, search_dir / index.digest)

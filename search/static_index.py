@@ -132,7 +132,10 @@ def featured_services(catalogue: Catalogue) -> list[Service]:
     return chosen[:FEATURED_COUNT]
 
 
-def build_index(catalogue: Catalogue, analyzer: Analyzer | None = None) -> BuiltIndex:
+def build_index(
+    catalogue: Catalogue, analyzer: Analyzer | None = None, api_url: str | None = None
+) -> BuiltIndex:
+    """The index files for `catalogue`; `api_url` tells the page to try that search API first."""
     analyzer = analyzer or Analyzer()
     expander = SynonymExpander(analyzer)
     services = list(catalogue.services.values())
@@ -227,6 +230,8 @@ def build_index(catalogue: Catalogue, analyzer: Analyzer | None = None) -> Built
         "low": dict(sorted(d.low_weight.items())),
         "coll": dict(sorted(d.colloquial.items())),
     }
+    if api_url:
+        meta["api"] = api_url
     files["meta.json"] = _dump(meta)
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
     return BuiltIndex(files=files, digest=digest, meta=meta)

@@ -9,6 +9,7 @@
   var BASE = window.SANTER_SEARCH_BASE;
   var SHOWN = 20;
   var LAPOR = "https://www.lapor.go.id";
+  var API_TIMEOUT_MS = 1500;
 
   var index = new S.Index(function (path) {
     return fetch(BASE + path, { credentials: "same-origin" }).then(function (r) {
@@ -27,7 +28,7 @@
   results.parentNode.insertBefore(help, results.nextSibling);
   results.setAttribute("aria-live", "polite");
 
-  var state = { query: "", ranked: [], cards: [], stems: [], category: "", opd: "" };
+  var state = { query: "", cards: [], stems: [], category: "", opd: "" };
   var generation = 0;
 
   function el(tag, attrs, children) {
@@ -138,14 +139,39 @@
     results.setAttribute("data-search-state", "done");
   }
 
-  function search(query) {
-    var mine = ++generation;
-    query = query.trim();
-    results.setAttribute("data-search-state", "loading");
-    if (!query) {
-      state = { query: "", ranked: [], cards: [], stems: [], category: "", opd: "" };
-      return index.load().then(function () { renderFilters(); render(); });
-    }
+  // Elasticsearch through /api/search when the build says it is there; the static index otherwise,
+  // and whenever the API is slow, down or answers without Elasticsearch.
+  function viaApi(query) {
+    var api = index.meta.api;
+    if (!api || !window.fetch || !window.AbortController) return Promise.reject(new Error("no API"));
+    var controller = new AbortController();
+    var timeout = setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS);
+    var url = api + "?size=60&q=" + encodeURIComponent(query);
+    return fetch(url, { signal: controller.signal, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        clearTimeout(timeout);
+        if (!r.ok) throw new Error("API: HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (data) {
+        if (data.backend !== "elasticsearch") throw new Error("API without Elasticsearch");
+        var opdIndex = {}, catIndex = {};
+        index.meta.opds.forEach(function (o, i) { opdIndex[o[0]] = i; });
+        index.meta.cats.forEach(function (c, i) { catIndex[c[0]] = i; });
+        return {
+          backend: "elasticsearch",
+          stems: S.words(query),
+          cards: data.results.map(function (r) {
+            var opd = Object.prototype.hasOwnProperty.call(opdIndex, r.opd) ? opdIndex[r.opd] : -1;
+            var cats = (r.categories || []).filter(function (c) { return c in catIndex; })
+              .map(function (c) { return catIndex[c]; });
+            return [r.id, r.title, opd, cats, r.summary || ""];
+          })
+        };
+      });
+  }
+
+  function viaStaticIndex(query) {
     return index.analyze(query).then(function (groups) {
       var ranked = index.rank(groups);
       var stems = [];
@@ -154,11 +180,27 @@
         g[2].forEach(function (alt) { stems.push(alt[0], alt[1]); });
       });
       return index.cardsFor(ranked.slice(0, 60).map(function (r) { return r[0]; })).then(function (cards) {
-        if (mine !== generation) return;
-        state = { query: query, ranked: ranked, cards: cards, stems: stems, category: "", opd: "" };
-        renderFilters();
-        render();
+        return { backend: "static", stems: stems, cards: cards };
       });
+    });
+  }
+
+  function search(query) {
+    var mine = ++generation;
+    query = query.trim();
+    results.setAttribute("data-search-state", "loading");
+    if (!query) {
+      state = { query: "", cards: [], stems: [], category: "", opd: "" };
+      return index.load().then(function () { renderFilters(); render(); });
+    }
+    return index.load().then(function () {
+      return viaApi(query).catch(function () { return viaStaticIndex(query); });
+    }).then(function (found) {
+      if (mine !== generation) return;
+      state = { query: query, cards: found.cards, stems: found.stems, category: "", opd: "" };
+      results.setAttribute("data-search-backend", found.backend);
+      renderFilters();
+      render();
     }).catch(function (error) {
       if (mine !== generation) return;
       status.textContent = "Pencarian sedang tidak tersedia. Silakan buka daftar semua layanan A–Z.";
