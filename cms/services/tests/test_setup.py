@@ -1,0 +1,78 @@
+"""What migrate and setup_demo leave behind: the tree, the groups, the workflow, the demo logins."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from wagtail.models import GroupPagePermission, Site, Workflow
+
+from cms.services.models import CatalogueIndexPage, OpdPage
+from cms.services.setup import REVIEWERS_GROUP, WORKFLOW_NAME, catalogue_root, ensure_catalogue_setup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrate_sets_up_root_site_reviewers_and_workflow():
+    root = CatalogueIndexPage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == root.id
+    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
+    assert root.get_workflow() == workflow
+    task = workflow.tasks.get().specific
+    assert list(task.groups.all()) == [Group.objects.get(name=REVIEWERS_GROUP)]
+    granted = {p.permission.codename for p in GroupPagePermission.objects.filter(group=task.groups.get())}
+    assert "publish_page" in granted
+
+    ensure_catalogue_setup()  # idempotent
+    assert (
+        CatalogueIndexPage.objects.count() == 1 and Workflow.objects.filter(name=WORKFLOW_NAME).count() == 1
+    )
+
+
+def test_opd_created_in_admin_gets_an_editor_group(admin_client):
+    url = reverse("wagtailadmin_pages:add", args=["services", "opdpage", catalogue_root().id])
+    data = {
+        "title": "Dinas Perhubungan Kota Samarinda",
+        "slug": "dishub",
+        "short_name": "Dishub",
+        "kind": "dinas",
+        "address": "",
+        "phone": "",
+        "website": "https://dishub.samarindakota.go.id",
+        "description": "",
+        "comments-TOTAL_FORMS": "0",
+        "comments-INITIAL_FORMS": "0",
+        "comments-MIN_NUM_FORMS": "0",
+        "comments-MAX_NUM_FORMS": "1000",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    opd = OpdPage.objects.get(slug="dishub")
+    group = Group.objects.get(name="Editor Dishub")
+    assert {p.permission.codename for p in GroupPagePermission.objects.filter(group=group, page=opd)} == {
+        "add_page",
+        "change_page",
+    }
+    assert not GroupPagePermission.objects.filter(group=group).exclude(page=opd).exists()
+
+
+def test_opd_website_must_be_https(admin_client):
+    url = reverse("wagtailadmin_pages:add", args=["services", "opdpage", catalogue_root().id])
+    response = admin_client.post(
+        url,
+        {"title": "Dinas X", "slug": "dinas-x", "short_name": "X", "kind": "dinas", "website": "http://x.id"},
+    )
+    assert response.status_code == 200
+    assert "URL harus diawali https://" in response.content.decode()
+    assert not OpdPage.objects.filter(slug="dinas-x").exists()
+
+
+def test_setup_demo_is_idempotent(imported):
+    call_command("setup_demo", verbosity=0)
+    call_command("setup_demo", verbosity=0)
+    assert authenticate(username="admin", password="santer-demo").is_superuser
+    reviewer = authenticate(username="reviewer", password="santer-demo")
+    assert list(reviewer.groups.values_list("name", flat=True)) == [REVIEWERS_GROUP]
+    editor = authenticate(username="editor-disdukcapil", password="santer-demo")
+    assert list(editor.groups.values_list("name", flat=True)) == ["Editor Disdukcapil"]
+    assert not editor.is_superuser and not editor.is_staff
