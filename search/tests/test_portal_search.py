@@ -154,3 +154,114 @@ def test_typos_in_long_words_are_corrected_silently(page):
     page.wait_for_selector(DONE, state="attached")
     # corrected silently: distance within the budget, results shown
     assert "perpustakaan-keliling" in result_ids(page)[:3]
+
+
+@pytest.fixture(scope="module")
+def portal_with_api(shared_catalogue_dir, tmp_path_factory):
+    """A portal built where Elasticsearch is configured: its page asks /api/search first."""
+    import os
+
+    from site_builder.build import build_portal
+
+    out = tmp_path_factory.mktemp("portal-es") / "site"
+    previous = os.environ.get("ELASTICSEARCH_URL")
+    os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:9"
+    try:
+        build_portal(load_catalogue(shared_catalogue_dir), out, "https://santer.example")
+    finally:
+        if previous is None:
+            del os.environ["ELASTICSEARCH_URL"]
+        else:
+            os.environ["ELASTICSEARCH_URL"] = previous
+    return out
+
+
+def serve_with_api(folder, api_answer):
+    """The built folder, plus /api/search answered by `api_answer(query) -> (status, dict)`."""
+    import functools
+    import http.server
+    import threading
+    from urllib.parse import parse_qs, urlparse
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path != "/api/search":
+                return super().do_GET()
+            status, body = api_answer(parse_qs(url.query).get("q", [""])[0])
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.mark.parametrize(
+    "api_answer",
+    [
+        lambda q: (503, {"error": "down"}),  # the CMS is there, Elasticsearch and its fallback are not
+        lambda q: (200, {"query": q, "backend": "python-fallback", "results": []}),  # ES unreachable
+    ],
+    ids=["api-error", "elasticsearch-unreachable"],
+)
+def test_search_page_falls_back_to_static_index_when_elasticsearch_is_down(portal_with_api, api_answer):
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve_with_api(portal_with_api.resolve(), api_answer)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            pg = browser.new_page()
+            asked = []
+            pg.on("request", lambda r: asked.append(r.url) if "/api/search" in r.url else None)
+            pg.goto(base + "/cari/?q=imb")
+            pg.wait_for_selector(DONE, state="attached")
+            assert asked, "the page did not try the search API"
+            assert pg.get_attribute("[data-search-results]", "data-search-backend") == "static"
+            assert result_ids(pg)[0] == "persetujuan-bangunan-gedung"
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def test_search_page_uses_elasticsearch_results_when_available(portal_with_api):
+    from playwright.sync_api import sync_playwright
+
+    answer = {
+        "backend": "elasticsearch",
+        "results": [
+            {
+                "id": "bphtb",
+                "title": "BPHTB dari Elasticsearch",
+                "opd": "bapenda",
+                "categories": [],
+                "summary": "x",
+            }
+        ],
+    }
+    server, base = serve_with_api(portal_with_api.resolve(), lambda q: (200, answer))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            pg = browser.new_page()
+            pg.goto(base + "/cari/?q=imb")
+            pg.wait_for_selector(DONE, state="attached")
+            assert pg.get_attribute("[data-search-results]", "data-search-backend") == "elasticsearch"
+            assert result_ids(pg) == ["bphtb"]
+            browser.close()
+    finally:
+        server.shutdown()
