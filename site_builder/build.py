@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class BuildReport:
     rendered: int  # pages rendered in this build
     reused: int  # unchanged pages hard-linked from the previous build
     seconds: float
+    cleanup: threading.Thread | None = None  # deleting retired builds, after the switch
 
     def summary(self) -> str:
         return (
@@ -105,9 +107,9 @@ def build_portal(
                 raise BuildError(f"Portal gagal dibangun: {type(exc).__name__}: {exc}") from exc
             raise
         publish.switch(out_dir, final)
-        publish.prune(out_dir)
+        cleanup = publish.prune(out_dir)
     return BuildReport(
-        out_dir, final, len(job.pages), job.rendered, job.reused, time.perf_counter() - started
+        out_dir, final, len(job.pages), job.rendered, job.reused, time.perf_counter() - started, cleanup
     )
 
 

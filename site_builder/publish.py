@@ -19,10 +19,12 @@ import json
 import os
 import secrets
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 PARTIAL = ".partial"
+TRASH = ".trash-"  # retired builds waiting to be deleted
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 
 
@@ -95,19 +97,39 @@ def completed_builds(out_dir: Path) -> list[Path]:
     folder = builds_dir(out_dir)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.endswith(PARTIAL))
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.endswith(PARTIAL) and not p.name.startswith((TRASH, ".link-"))
+    )
 
 
-def prune(out_dir: Path, keep: int = KEEP_BUILDS) -> None:
-    """Remove builds older than the `keep` newest, and leftovers of crashed builds (we hold the lock)."""
+def prune(out_dir: Path, keep: int = KEEP_BUILDS) -> threading.Thread | None:
+    """Retire builds older than the `keep` newest, and leftovers of crashed builds (we hold the lock).
+
+    Retiring is a rename (instant); deleting 10k folders is slow on this kind of disk, so it
+    happens in a background thread after the new build is live. The thread is not a daemon:
+    a command waits for it before exiting; anything left over is removed by the next prune.
+    """
+    folder = builds_dir(out_dir)
     live = current_build(out_dir)
-    builds = completed_builds(out_dir)
-    for old in builds[:-keep]:
+    for old in completed_builds(out_dir)[:-keep]:
         if old != live:
-            shutil.rmtree(old, ignore_errors=True)
             manifest_path(old).unlink(missing_ok=True)
-    for leftover in builds_dir(out_dir).glob(f"*{PARTIAL}"):
-        shutil.rmtree(leftover, ignore_errors=True)
+            os.rename(old, folder / f"{TRASH}{old.name}")
+    for leftover in folder.glob(f"*{PARTIAL}"):
+        os.rename(leftover, folder / f"{TRASH}{leftover.name}")
+    trash = list(folder.glob(f"{TRASH}*"))
+    if not trash:
+        return None
+    thread = threading.Thread(target=_remove, args=(trash,), name="santer-prune")
+    thread.start()
+    return thread
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def rollback(out_dir: str | os.PathLike) -> Path:

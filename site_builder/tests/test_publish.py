@@ -98,7 +98,11 @@ def test_previous_build_is_kept_for_rollback(catalogue, live):
 
 def test_only_the_live_and_previous_builds_are_kept(catalogue, live):
     for n in range(3):
-        build_portal(retitled(catalogue, "akta-kelahiran", f"Judul {n}"), live, SITE_URL, search=False)
+        report = build_portal(
+            retitled(catalogue, "akta-kelahiran", f"Judul {n}"), live, SITE_URL, search=False
+        )
+        if report.cleanup:
+            report.cleanup.join()
     kept = [p for p in builds_dir(live).iterdir() if p.is_dir()]
     assert len(kept) == 2
     assert live.resolve() in kept

@@ -1,0 +1,177 @@
+"""Portal serving throughput: gunicorn + WhiteNoise (cms/gunicorn.conf.py) vs Debian's nginx.
+
+    .venv/bin/python benchmarks/serve.py                # one wrk run each, 10 s, 50 connections
+    .venv/bin/python benchmarks/serve.py --sync         # also gunicorn's sync workers, for reference
+
+Both serve the same built portal folder (the shared catalogue) on 127.0.0.1; wrk asks for one
+service page with keep-alive connections, as browsers do. One run each (the 2 CPUs are shared
+by wrk, the server and other people's work), so read the ratio, not the absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
+PAGE = "/layanan/ktp-el-pemula/"
+
+NGINX_CONF = """daemon off;
+worker_processes {workers};
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_timeout 30;
+  keepalive_requests 100000;
+  gzip_static on;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    index index.html;
+  }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start")
+
+
+def wrk(port: int, seconds: int, connections: int) -> float:
+    url = f"http://127.0.0.1:{port}{PAGE}"
+    subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True)  # warm-up
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True
+    )
+    match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
+    if errors:
+        raise SystemExit(f"{errors.group(1)} failed responses:\n{result.stdout}")
+    return float(match.group(1))
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def gunicorn(tmp: Path, portal: Path, port: int, extra: list[str]) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        PORTAL_DIR=str(portal),
+        SANTER_DATA_DIR=str(tmp),
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        WEB_CONCURRENCY=str(os.cpu_count() or 2),
+    )
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "cms.wsgi:application",
+        "--config",
+        "cms/gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--sync", action="store_true", help="also measure gunicorn sync workers")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
+
+    from catalogue import load_catalogue
+    from site_builder import build_portal
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="santer-serve-") as tmp:
+        tmp = Path(tmp)
+        portal = tmp / "portal"
+        build_portal(load_catalogue(SHARED), portal, "http://127.0.0.1", search=False)
+
+        port = free_port()
+        conf = tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(workers=os.cpu_count() or 2, tmp=tmp, port=port, root=portal))
+        nginx = subprocess.Popen(
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(port, nginx)
+            results["nginx"] = wrk(port, args.seconds, args.connections)
+        finally:
+            stop(nginx)
+
+        variants = [("gunicorn gthread + WhiteNoise", [])]
+        if args.sync:
+            variants.append(("gunicorn sync + WhiteNoise", ["--worker-class", "sync", "--keep-alive", "0"]))
+        for label, extra in variants:
+            port = free_port()
+            server = gunicorn(tmp, portal, port, extra)
+            try:
+                wait_for(port, server)
+                results[label] = wrk(port, args.seconds, args.connections)
+            finally:
+                stop(server)
+
+    print(
+        f"\nGET {PAGE}, wrk -t2 -c{args.connections} -d{args.seconds}s, loopback,"
+        f" {os.cpu_count()} CPUs (shared)"
+    )
+    print(f"{'server':<32} {'req/s':>10} {'× nginx':>8}")
+    for label, rate in results.items():
+        print(f"{label:<32} {rate:>10.0f} {rate / results['nginx']:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
