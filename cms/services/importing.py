@@ -181,6 +181,7 @@ class _Importer:
         if page is not None and page.live and self.unchanged(page, record):
             self.result.unchanged["layanan"] += 1
             return
+        created = page is None
         with _record_errors(self.catalogue, record):
             if page is None:
                 page = ServicePage(slug=record.id, live=False)
@@ -197,7 +198,10 @@ class _Importer:
         if record.updated:
             # Keep the record's publication date, so export → import → export is byte-identical.
             published = datetime.combine(date.fromisoformat(record.updated), time(), tzinfo=WITA)
-            Page.objects.filter(pk=page.pk).update(last_published_at=published)
+            dates = {"last_published_at": published}
+            if created:
+                dates["first_published_at"] = published
+            Page.objects.filter(pk=page.pk).update(**dates)
         self.touched.append(page)
 
     def unchanged(self, page: ServicePage, record: Service) -> bool:

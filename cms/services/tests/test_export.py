@@ -108,3 +108,25 @@ def test_exported_content_folder_loads_back(imported, tmp_path):
     assert set(catalogue.services) == {"akta-kelahiran", "kartu-keluarga", "pbg"}
     assert catalogue.services["akta-kelahiran"].channels[1].name == "loket Disdukcapil"
     assert Page.objects.type(OpdPage).live().count() == 2
+
+
+@pytest.mark.django_db
+def test_scheduled_publication_reaches_the_catalogue_only_when_due(imported):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    pbg = imported["pbg"]
+    pbg.cost = "Tarif baru mulai bulan depan"
+    pbg.go_live_at = timezone.now() + timedelta(days=30)
+    pbg.save_revision().publish()  # scheduled, as the admin's "publish" with a go-live date does
+    assert published_catalogue().services["pbg"].cost == "Sesuai retribusi daerah"
+
+    # Thirty days later (moved back instead of waiting): the go-live time has passed.
+    past = timezone.now() - timedelta(minutes=1)
+    revision = ServicePage.objects.get(pk=pbg.pk).latest_revision
+    revision.approved_go_live_at = past
+    revision.content["go_live_at"] = past.isoformat()
+    revision.save()
+    call_command("publish_scheduled")
+    assert published_catalogue().services["pbg"].cost == "Tarif baru mulai bulan depan"

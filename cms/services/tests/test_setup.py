@@ -76,3 +76,12 @@ def test_setup_demo_is_idempotent(imported):
     editor = authenticate(username="editor-disdukcapil", password="santer-demo")
     assert list(editor.groups.values_list("name", flat=True)) == ["Editor Disdukcapil"]
     assert not editor.is_superuser and not editor.is_staff
+
+
+@pytest.mark.django_db(transaction=True)
+def test_set_up_again_after_a_flushed_database():
+    """Transactional tests flush every table; post_migrate must rebuild the tree and the workflow."""
+    call_command("flush", "--no-input", verbosity=0)
+    root = CatalogueIndexPage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == root.id
+    assert root.get_workflow().name == WORKFLOW_NAME
