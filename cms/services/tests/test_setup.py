@@ -85,3 +85,15 @@ def test_set_up_again_after_a_flushed_database():
     root = CatalogueIndexPage.objects.get()
     assert Site.objects.get(is_default_site=True).root_page_id == root.id
     assert root.get_workflow().name == WORKFLOW_NAME
+
+
+def test_reviewers_curate_apps_and_editors_cannot(client, imported, reviewer, editor):
+    client.force_login(reviewer)
+    response = client.get("/admin/snippets/services/app/?q=dafduk")
+    assert response.status_code == 200
+    assert "Dafduk Online" in response.content.decode() and "SIMBG" not in response.content.decode()
+    assert client.get("/admin/snippets/services/category/").status_code == 200
+
+    client.force_login(editor)
+    response = client.get("/admin/snippets/services/app/")
+    assert response.status_code in (302, 403) and "Dafduk Online" not in response.content.decode()
