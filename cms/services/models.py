@@ -367,3 +367,9 @@ class ServicePage(Page):
                 errors["deep_link"] = problem
         if errors:
             raise ValidationError(errors)
+
+    def serve_preview(self, request, mode_name):
+        # Editors preview the page as the portal renders it (cms.publishing.preview).
+        from cms.publishing.preview import serve_service_preview
+
+        return serve_service_preview(self)

@@ -1,0 +1,67 @@
+"""Wagtail preview of a service page, rendered exactly as the portal will render it.
+
+The draft page becomes a Service record (the exporter's own `service_record`), takes its
+place in the live catalogue, and the builder's `render_page` renders it with the live
+build's asset URLs: the same theme templates, deep-link button, banner and JSON-LD.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from django.conf import settings
+from django.http import HttpResponse
+from wagtail.models import Page
+
+from catalogue import RecordError
+from site_builder import live_assets, render_page
+
+from .runner import live_catalogue
+
+
+def preview_catalogue(page):
+    """The live catalogue with `page`'s draft in place of its published version."""
+    from cms.services.exporting import app_record, opd_record, service_record
+    from cms.services.models import OpdPage, ServicePage
+
+    catalogue = live_catalogue()
+    opd = OpdPage.objects.filter(path=page.path[: -Page.steplen]).first()
+    if opd is None:
+        raise RecordError(
+            f"services/{page.slug}.json", page.slug, "opd", "halaman tidak berada di bawah OPD."
+        )
+    record = service_record(page, opd.slug)
+    opds, apps, services = dict(catalogue.opds), dict(catalogue.apps), dict(catalogue.services)
+    if opd.slug not in opds:  # a draft OPD: preview it as it stands
+        opds[opd.slug] = opd_record(opd)
+    if record.app and record.app not in apps:
+        app = page.app
+        apps[record.app] = app_record(app)
+        if app.opd.slug not in opds:
+            opds[app.opd.slug] = opd_record(app.opd)
+    if page.pk:  # the published version may live under another id (the slug was edited)
+        live_slug = ServicePage.objects.filter(pk=page.pk).values_list("slug", flat=True).first()
+        services.pop(live_slug, None)
+    services[record.id] = record
+    preview = dataclasses.replace(catalogue, opds=opds, apps=apps, services=services, sources={})
+    preview.check_references()
+    return preview, record
+
+
+def service_preview_html(page) -> bytes:
+    catalogue, record = preview_catalogue(page)
+    assets = live_assets(settings.PORTAL_DIR)
+    return render_page(catalogue, settings.SITE_URL, f"/layanan/{record.id}/", assets=assets)
+
+
+def serve_service_preview(page) -> HttpResponse:
+    try:
+        body = service_preview_html(page)
+    except RecordError as exc:
+        message = html.escape(f"{exc.field}: {exc.message}")
+        body = (
+            '<!doctype html><html lang="id"><meta charset="utf-8"><title>Pratinjau</title>'
+            f"<p>Pratinjau belum dapat ditampilkan: isian belum lengkap atau tidak valid — {message}</p>"
+        ).encode()
+    return HttpResponse(body, content_type="text/html; charset=utf-8")
