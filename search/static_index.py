@@ -19,6 +19,7 @@ import html
 import json
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -87,8 +88,8 @@ class SynonymExpander:
     def __init__(self, analyzer: Analyzer):
         self.analyzer = analyzer
         self.max_len = 1
-        # phrase (stems) -> alias (form, stem) pairs implied by it
-        self.implies: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+        # phrase (stems) -> alias {form: stem} implied by it
+        self.implies: dict[tuple[str, ...], dict[str, str]] = defaultdict(dict)
         for rule in analyzer.dictionary.rules:
             for target in rule.targets:
                 key = tuple(analyzer.terms(target))
@@ -97,16 +98,21 @@ class SynonymExpander:
                 self.max_len = max(self.max_len, len(key))
                 for alias in rule.aliases if not rule.equivalent else rule.targets:
                     if alias != target:
-                        self.implies[key].extend(analyzer.forms(alias))
-        self.implies = {k: list(dict.fromkeys(v)) for k, v in self.implies.items()}
+                        self.implies[key].update(analyzer.forms(alias))
+        self.implies = dict(self.implies)
+        self.starts = {k[0] for k in self.implies}
 
-    def expand(self, stems: list[str]) -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
+    def expand(self, stems: list[str]) -> dict[str, str]:
+        """Distinct alias {form: stem} implied by the phrases in `stems` (presence, not counts)."""
+        found: dict[str, str] = {}
+        starts = self.starts
         for start in range(len(stems)):
+            if stems[start] not in starts:
+                continue
             for length in range(1, min(self.max_len, len(stems) - start) + 1):
                 aliases = self.implies.get(tuple(stems[start : start + length]))
                 if aliases:
-                    found.extend(aliases)
+                    found.update(aliases)
         return found
 
 
@@ -139,56 +145,58 @@ def build_index(
     analyzer = analyzer or Analyzer()
     expander = SynonymExpander(analyzer)
     services = list(catalogue.services.values())
+    n = len(services)
     form_stem: dict[str, str] = {}
-    # per document: stem -> weighted, saturated score before idf
-    doc_scores: list[dict[str, float]] = []
-    lengths: dict[str, list[int]] = defaultdict(list)
-    per_doc_fields: list[dict[str, tuple[Counter, int]]] = []
-
+    # Average field lengths first (a cheap word count), so each document is scored in one pass
+    # and only its postings are kept: memory stays flat at 10k services.
+    totals: Counter = Counter()
     for service in services:
-        fields = {}
         for name, text in service_fields(service, catalogue).items():
-            pairs = analyzer.forms(text)
-            counts: Counter = Counter()
-            for form, stem in pairs:
-                form_stem.setdefault(form, stem)
-                counts[stem] += 1
-            for form, stem in expander.expand([s for _, s in pairs]):
-                form_stem.setdefault(form, stem)
-                counts[stem] += ALIAS_FACTOR
-            fields[name] = (counts, len(pairs))
-            lengths[name].append(len(pairs))
-        per_doc_fields.append(fields)
+            totals[name] += text.count(" ") + 1  # words, near enough for length normalisation
+    average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in FIELD_WEIGHTS}
 
-    average = {name: (sum(v) / len(v) if v else 1.0) or 1.0 for name, v in lengths.items()}
-    df: Counter = Counter()
-    for fields in per_doc_fields:
-        scores: dict[str, float] = defaultdict(float)
-        for name, (counts, length) in fields.items():
-            k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * length / average[name])
+    raw: dict[str, tuple[array, array]] = {}
+    for doc, service in enumerate(services):
+        scores: dict[str, float] = {}
+        for name, text in service_fields(service, catalogue).items():
+            sequence, distinct = analyzer.field(text)
+            for form, stem in distinct.items():
+                if form not in form_stem:
+                    form_stem[form] = stem
+            counts: dict[str, float] = Counter(sequence)
+            if expander.starts.intersection(sequence):
+                aliases = expander.expand(sequence)
+                for form, stem in aliases.items():
+                    if form not in form_stem:
+                        form_stem[form] = stem
+                for stem in set(aliases.values()):
+                    counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
+            k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
             weight = FIELD_WEIGHTS[name]
             for stem, tf in counts.items():
-                scores[stem] += weight * tf / (tf + k1)
-        doc_scores.append(scores)
-        df.update(scores.keys())
+                scores[stem] = scores.get(stem, 0.0) + weight * tf / (tf + k1)
+        for stem, score in scores.items():
+            entry = raw.get(stem)
+            if entry is None:
+                entry = raw[stem] = (array("i"), array("d"))
+            entry[0].append(doc)
+            entry[1].append(score)
 
-    n = len(services)
-    postings: dict[str, list[list[int]]] = defaultdict(list)
-    top = 0.0
-    raw: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for doc, scores in enumerate(doc_scores):
-        for stem, s in scores.items():
-            value = s * math.log(1 + (n - df[stem] + 0.5) / (df[stem] + 0.5))
-            raw[stem].append((doc, value))
-            top = max(top, value)
-    for stem, entries in raw.items():
-        entries.sort(key=lambda e: (-e[1], e[0]))
-        kept = sorted(entries[:MAX_POSTINGS])
+    idf = {stem: math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5)) for stem, (docs, _) in raw.items()}
+    top = max((max(values) * idf[stem] for stem, (_, values) in raw.items()), default=1.0) or 1.0
+    postings: dict[str, list[int]] = {}
+    for stem, (docs, values) in raw.items():
+        scale = idf[stem] / top * SCORE_SCALE
+        order = range(len(docs))
+        if len(docs) > MAX_POSTINGS:
+            # best first; the stable sort keeps the lower document first among equals
+            order = sorted(sorted(order, key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
         flat, previous = [], 0
-        for doc, value in kept:
-            flat += [doc - previous, max(1, round(value / top * SCORE_SCALE))]
-            previous = doc
+        for i in order:
+            flat += [docs[i] - previous, max(1, round(values[i] * scale))]
+            previous = docs[i]
         postings[stem] = flat
+    del raw
     for stem in postings:
         form_stem.setdefault(stem, stem)
 
@@ -239,7 +247,7 @@ def build_index(
 
 def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[str, list[str]]:
     """Group forms by prefix, splitting a prefix further while its shard is too big."""
-    posting_bytes = {s: 4 + len(s) + sum(len(str(x)) + 1 for x in p) for s, p in postings.items()}
+    posting_bytes = {s: 5 + len(s) + len(",".join(map(str, p))) for s, p in postings.items()}
 
     def size(forms: list[str]) -> int:
         stems = {form_stem[f] for f in forms}

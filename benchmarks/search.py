@@ -1,0 +1,395 @@
+"""Static search at N synthetic services: Santer's index side by side with Pagefind out of the box.
+
+    .venv/bin/python benchmarks/search.py                  # N = 10,000 (and the 151-service fixture)
+    .venv/bin/python benchmarks/search.py --services 2000 --no-pagefind --no-browser
+
+Budgets (issue 4): first search on a cold visit ≤ 100 KB (fixture) and ≤ 150 KB (10k);
+results render ≤ 50 ms after the index is loaded; index build for 10k ≤ 5 s and ≤ 300 MB.
+
+Synthetic services are the fixture's 151 cloned round-robin with a generated place name in
+the title and summary and three generated words in the description, so the vocabulary grows
+with N as it would with real services (pure clones would make every posting list 66× longer
+and nothing else). Builds run in child processes: time is the build call alone; peak memory
+is the child's maximum resident set (getrusage, including Pagefind's own binary), so it
+includes Python and the catalogue in memory; "cpu s" is the build's CPU time, steadier than
+wall time when others load the machine. Cold bytes are measured in headless Chromium on
+the real /cari/ page (HTML, CSS, scripts, index), one fresh browser context per query, over
+the dev queries; render time is a second run of the same query (index files cached):
+analysis, ranking, result cards and DOM. The 2 CPUs are shared, so timings move between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import functools
+import http.server
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from catalogue.files import Catalogue, load_catalogue  # noqa: E402
+
+SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SYLLABLES = [
+    "ba",
+    "be",
+    "bu",
+    "da",
+    "di",
+    "du",
+    "ga",
+    "gu",
+    "ja",
+    "ka",
+    "ke",
+    "ku",
+    "la",
+    "li",
+    "lo",
+    "ma",
+    "mu",
+    "na",
+    "ni",
+    "pa",
+    "pe",
+    "ra",
+    "ri",
+    "ru",
+    "sa",
+    "se",
+    "si",
+    "ta",
+    "tu",
+    "wa",
+    "ya",
+]
+
+
+def synthetic_catalogue(n: int, seed: int = 7) -> Catalogue:
+    base = load_catalogue(SHARED)
+    rng = random.Random(seed)
+    vocabulary = sorted(
+        {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(6000)}
+    )
+    originals = list(base.services.values())
+    services = {}
+    for i in range(n):
+        source = originals[i % len(originals)]
+        if i < len(originals):
+            services[source.id] = source
+            continue
+        place = rng.choice(vocabulary).title()
+        extra = " ".join(rng.sample(vocabulary, 3))
+        service_id = f"{source.id}-{i}"
+        services[service_id] = dataclasses.replace(
+            source,
+            id=service_id,
+            title=f"{source.title} Wilayah {place}",
+            summary=f"{source.summary} Untuk warga {place}.",
+            description=f"{source.description} Melayani juga {extra}.",
+        )
+    return dataclasses.replace(base, services=services, sources={})
+
+
+# ------------------------------------------------------------------ child processes
+def child_santer(n: int, out: str) -> dict:
+    from search.portal import write_search_assets
+
+    catalogue = synthetic_catalogue(n) if n else load_catalogue(SHARED)
+    started, cpu = time.perf_counter(), time.process_time()
+    result = write_search_assets(catalogue, Path(out))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    files = [p for p in Path(out, "_search").rglob("*") if p.is_file()]
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+        **result,
+    }
+
+
+def child_pagefind(n: int, out: str) -> dict:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    from search.static_index import service_fields
+
+    catalogue = synthetic_catalogue(n) if n else load_catalogue(SHARED)
+
+    async def build() -> None:
+        async with PagefindIndex(IndexConfig(force_language="id")) as index:
+            for service in catalogue.services.values():
+                fields = service_fields(service, catalogue)
+                await index.add_custom_record(
+                    url=f"/layanan/{service.id}/",
+                    content=" ".join(fields.values()),
+                    language="id",
+                    meta={"title": service.title},
+                )
+            await index.write_files(output_path=str(Path(out) / "pagefind"))
+
+    def cpu_now() -> float:  # this process and the pagefind binary it ran
+        own, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + child.ru_utime + child.ru_stime
+
+    started, cpu = time.perf_counter(), cpu_now()
+    asyncio.run(build())
+    seconds, cpu = time.perf_counter() - started, cpu_now() - cpu
+    files = [p for p in Path(out, "pagefind").rglob("*") if p.is_file()]
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "files": len(files),
+        "bytes": sum(p.stat().st_size for p in files),
+    }
+
+
+def run_child(kind: str, n: int, out: Path) -> dict:
+    """Run a build in a fresh interpreter; add its peak resident memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    run = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--services", str(n), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result["peak_mb"] = peak_kb / 1024 if peak_kb > before else None
+    return result
+
+
+# ------------------------------------------------------------------ browser
+def serve(folder: Path):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def search_page_site(site: Path, scripts: list[str], template_portal: Path | None) -> None:
+    """Put the real /cari/ page (and its CSS) of a fixture build next to an index; else a bare page."""
+    cari = site / "cari"
+    cari.mkdir(parents=True, exist_ok=True)
+    if template_portal:
+        html = (template_portal / "cari" / "index.html").read_text(encoding="utf-8")
+        import re
+
+        old = re.findall(r'<script src="(/_search/[^"]+)"', html)
+        for old_src, new_src in zip(old, scripts, strict=True):
+            html = html.replace(old_src, new_src)
+        for asset in template_portal.rglob("*.css"):
+            target = site / asset.relative_to(template_portal)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(asset, target)
+    else:
+        tags = "".join(f'<script src="{s}" defer></script>' for s in scripts)
+        html = (
+            f"<!doctype html><html lang=id><head><meta charset=utf-8>{tags}</head><body>"
+            '<form data-search-form><input name="q"></form><div data-search-results></div></body></html>'
+        )
+    (cari / "index.html").write_text(html, encoding="utf-8")
+
+
+def measure_santer(site: Path, queries: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server, base = serve(site)
+    cold, render = [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            for q in queries:
+                context = browser.new_context()
+                page = context.new_page()
+                sizes: list[int] = []
+                page.on(
+                    "requestfinished",
+                    lambda req, sizes=sizes: sizes.append(
+                        req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]
+                    ),
+                )
+                page.goto(f"{base}/cari/?q={quote(q)}")
+                page.wait_for_selector('[data-search-results][data-search-state="done"]', state="attached")
+                page.wait_for_load_state("networkidle")
+                cold.append(sum(sizes))
+                ms = page.evaluate(
+                    "async q => { const t = performance.now(); await SanterSearch.page.search(q);"
+                    " return performance.now() - t; }",
+                    q,
+                )
+                render.append(ms)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return {
+        "cold_first": cold[0],
+        "cold_median": statistics.median(cold),
+        "cold_max": max(cold),
+        "render_median_ms": statistics.median(render),
+        "render_max_ms": max(render),
+    }
+
+
+PAGEFIND_PAGE = """<!doctype html><html><head><meta charset=utf-8></head><body><div id=out></div>
+<script type=module>
+const q = new URLSearchParams(location.search).get("q");
+const pagefind = await import("/pagefind/pagefind.js");
+await pagefind.init();
+const search = await pagefind.search(q);
+const data = await Promise.all(search.results.slice(0, 10).map(r => r.data()));
+document.getElementById("out").textContent = data.map(d => d.url).join(" ");
+document.body.dataset.done = "1";
+</script></body></html>"""
+
+
+def measure_pagefind(site: Path, queries: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    (site / "pf.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
+    server, base = serve(site)
+    cold = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+            )
+            for q in queries:
+                context = browser.new_context()
+                page = context.new_page()
+                sizes: list[int] = []
+                page.on(
+                    "requestfinished",
+                    lambda req, sizes=sizes: sizes.append(
+                        req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]
+                    ),
+                )
+                page.goto(f"{base}/pf.html?q={quote(q)}")
+                page.wait_for_selector("body[data-done]", state="attached", timeout=30000)
+                page.wait_for_load_state("networkidle")
+                cold.append(sum(sizes))
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return {"cold_first": cold[0], "cold_median": statistics.median(cold), "cold_max": max(cold)}
+
+
+# ------------------------------------------------------------------ main
+def fmt_kb(value) -> str:
+    return "-" if value is None else f"{value / 1000:.1f} KB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--services", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=20, help="dev queries measured cold in the browser")
+    ap.add_argument("--no-pagefind", action="store_true")
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--child", choices=("santer", "pagefind"), help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.child:
+        build = child_santer if args.child == "santer" else child_pagefind
+        print(json.dumps(build(args.services, args.out)))
+        return 0
+
+    queries = [q["q"] for q in json.loads((SHARED / "queries-dev.json").read_text(encoding="utf-8"))]
+    queries = queries[: args.queries]
+    work = Path(tempfile.mkdtemp(prefix="santer-search-bench-"))
+    template = None
+    try:
+        if not args.no_browser:
+            try:
+                from site_builder.build import build_portal
+
+                template = work / "fixture-portal"
+                build_portal(load_catalogue(SHARED), template, "https://santer.example")
+                template = template.resolve()
+            except Exception as exc:  # the builder is another package; a bare page still measures
+                print(f"(portal builder unavailable: {exc}; measuring on a bare page)")
+                template = None
+        rows = []
+        for label, n in (("fixture (151)", 0), (f"synthetic {args.services:,}", args.services)):
+            site = work / f"santer-{n}"
+            built = run_child("santer", n, site)
+            row = {"label": label, "engine": "santer", **built}
+            if not args.no_browser:
+                search_page_site(site, built["scripts"], template)
+                row.update(measure_santer(site, queries))
+            rows.append(row)
+            if not args.no_pagefind:
+                pf_site = work / f"pagefind-{n}"
+                pf = run_child("pagefind", n, pf_site)
+                prow = {"label": label, "engine": "pagefind", **pf}
+                if not args.no_browser:
+                    prow.update(measure_pagefind(pf_site, queries))
+                rows.append(prow)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"\nStatic search, cold browser over the first {len(queries)} dev queries "
+        "(budgets: fixture ≤ 100 KB, 10k ≤ 150 KB, render ≤ 50 ms, 10k build ≤ 5 s / 300 MB)"
+    )
+    header = (
+        f"{'catalogue':<18}{'engine':<10}{'build s':>9}{'cpu s':>7}{'peak MB':>9}{'index':>11}{'files':>7}"
+        f"{'1st cold':>11}{'med cold':>11}{'max cold':>11}{'render ms':>11}"
+    )
+    print(header)
+    for r in rows:
+        peak = f"{r['peak_mb']:.0f}" if r.get("peak_mb") else "-"
+        render = f"{r['render_median_ms']:.1f}" if "render_median_ms" in r else "-"
+        print(
+            f"{r['label']:<18}{r['engine']:<10}{r['seconds']:>9.2f}{r['cpu']:>7.2f}{peak:>9}{fmt_kb(r['bytes']):>11}"
+            f"{r['files']:>7}{fmt_kb(r.get('cold_first')):>11}{fmt_kb(r.get('cold_median')):>11}"
+            f"{fmt_kb(r.get('cold_max')):>11}{render:>11}"
+        )
+    by = {(r["label"], r["engine"]): r for r in rows}
+    for label in dict.fromkeys(r["label"] for r in rows):
+        s, p = by.get((label, "santer")), by.get((label, "pagefind"))
+        if s and p:
+            ratio = p["seconds"] / s["seconds"]
+            line = f"{label}: Santer builds {ratio:.1f}× faster"
+            if s.get("peak_mb") and p.get("peak_mb"):
+                line += f", peak memory {s['peak_mb']:.0f} vs {p['peak_mb']:.0f} MB"
+            if "cold_median" in s and "cold_median" in p:
+                line += f", median cold download {s['cold_median'] / p['cold_median']:.2f}× Pagefind's"
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
