@@ -47,6 +47,11 @@ FIELD_WEIGHTS = {
 FIELD_K1 = {"title": 0.5, "keywords": 0.5, "summary": 0.8, "life_events": 0.5, "output": 0.8}
 DEFAULT_K1 = 1.2
 ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itself
+# The static index scores the equally weighted long fields as one "body" (fewer, larger fields
+# build faster). Dictionary aliases describe what a service is; the body mentions many other
+# things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
+BODY_FIELDS = ("requirements", "steps", "description")
+BODY = "body"
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 MAX_SHARD_BYTES = 6000
 MAX_PREFIX = 6
@@ -80,6 +85,13 @@ def service_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
         "steps": " . ".join(service.steps),
         "description": _plain(service.description),
     }
+
+
+def index_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
+    """service_fields with the long, equally weighted fields joined into one body."""
+    fields = service_fields(service, catalogue)
+    fields[BODY] = " . ".join(fields.pop(name) for name in BODY_FIELDS)
+    return fields
 
 
 class SynonymExpander:
@@ -151,20 +163,20 @@ def build_index(
     # and only its postings are kept: memory stays flat at 10k services.
     totals: Counter = Counter()
     for service in services:
-        for name, text in service_fields(service, catalogue).items():
+        for name, text in index_fields(service, catalogue).items():
             totals[name] += text.count(" ") + 1  # words, near enough for length normalisation
-    average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in FIELD_WEIGHTS}
+    average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in totals}
 
     raw: dict[str, tuple[array, array]] = {}
     for doc, service in enumerate(services):
         scores: dict[str, float] = {}
-        for name, text in service_fields(service, catalogue).items():
+        for name, text in index_fields(service, catalogue).items():
             sequence, distinct = analyzer.field(text)
             for form, stem in distinct.items():
                 if form not in form_stem:
                     form_stem[form] = stem
             counts: dict[str, float] = Counter(sequence)
-            if expander.starts.intersection(sequence):
+            if name != BODY and expander.starts.intersection(sequence):
                 aliases = expander.expand(sequence)
                 for form, stem in aliases.items():
                     if form not in form_stem:
@@ -172,7 +184,7 @@ def build_index(
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
             k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
-            weight = FIELD_WEIGHTS[name]
+            weight = FIELD_WEIGHTS.get(name, 1.0)
             for stem, tf in counts.items():
                 scores[stem] = scores.get(stem, 0.0) + weight * tf / (tf + k1)
         for stem, score in scores.items():
