@@ -20,7 +20,7 @@ MAX_REASONS = 50  # the run record keeps the first few triggers, not ten thousan
 
 
 def debounce() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_DEBOUNCE_SECONDS", 0.3)))
+    return timedelta(seconds=float(getattr(settings, "PUBLISH_DEBOUNCE_SECONDS", 0.2)))
 
 
 def max_wait() -> timedelta:

@@ -1,0 +1,40 @@
+"""The worker's own duties: retrying a failed update, scheduling link checks, --batch."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from cms.links.tasks import check_links_task
+from cms.publishing.management.commands.publish_worker import link_check_due, retry_due, schedule_once
+from cms.publishing.models import PublishRun
+from cms.publishing.tests.test_pipeline import page_html
+
+
+def test_a_failed_update_is_retried_without_a_new_publish(imported, settings, tmp_path):
+    settings.PUBLISH_RETRY_SECONDS = 0
+    settings.PORTAL_THEME_DIR = tmp_path / "no-theme-here"
+    call_command("publish_worker", "--batch", stdout=StringIO())
+    assert PublishRun.objects.get().status == PublishRun.Status.FAILED
+    assert not (settings.PORTAL_DIR).exists()  # nothing half-built is served
+
+    del settings.PORTAL_THEME_DIR  # fixed
+    assert retry_due()
+    schedule_once()
+    out = StringIO()
+    call_command("publish_worker", "--batch", stdout=out)
+    assert "1 tugas" in out.getvalue()
+    assert PublishRun.objects.first().status == PublishRun.Status.SUCCEEDED
+    assert "Penerbitan KTP-el Pemula" in page_html(settings, "ktp-el-pemula")
+    assert not retry_due()
+
+
+def test_link_check_is_scheduled_when_due_and_only_once(db, settings):
+    settings.LINK_CHECK_INTERVAL_SECONDS = 3600
+    assert link_check_due()  # never checked
+    schedule_once()
+    queued = DBTaskResult.objects.filter(task_path=check_links_task.module_path, status="READY")
+    assert queued.count() == 1
+    assert not link_check_due()  # one is already waiting
+    schedule_once()
+    assert queued.count() == 1
