@@ -52,6 +52,8 @@ MIN_VARIANT = 3
 VARIANT_FACTOR = 0.9
 TYPO_FACTORS = {1: 0.8, 2: 0.6}
 MAX_TYPO_CANDIDATES = 2
+BIGRAM_JOIN = "_"
+BIGRAM_WEIGHT = 2.0
 
 
 def variants(word: str) -> list[str]:
@@ -204,6 +206,15 @@ class StaticSearcher:
                 groups.append(Group(rewritten, weight_here, self.resolve(rewritten)))
         return groups
 
+    @staticmethod
+    def bigrams(groups: list[Group]) -> list[tuple[str, float]]:
+        """(index key, weight) of each pair of neighbouring query words, by their best terms."""
+        out = []
+        for a, b in zip(groups, groups[1:], strict=False):
+            if a.alts and b.alts:
+                out.append((f"{a.alts[0][1]}{BIGRAM_JOIN}{b.alts[0][1]}", min(a.weight, b.weight)))
+        return out
+
     def search(self, query: str, limit: int = 20) -> list[tuple[str, float]]:
         """Ranked (service id, score) pairs."""
         groups = self.analyze(query)
@@ -223,6 +234,11 @@ class StaticSearcher:
             for doc, value in best.items():
                 scores[doc] = scores.get(doc, 0.0) + group.weight * value
                 matched[doc] = matched.get(doc, 0.0) + group.weight
+        # neighbouring query words that are neighbours in a service's describing field
+        for key, weight in self.bigrams(groups):
+            for doc, score in self.postings(key, key).items():
+                if doc in scores:
+                    scores[doc] = scores[doc] + BIGRAM_WEIGHT * weight * score
         ranked = sorted(
             ((scores[d] * ((matched[d] / total) * (matched[d] / total)), d) for d in scores),
             key=lambda item: (-item[0], item[1]),

@@ -52,6 +52,7 @@ ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itse
 # things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
 BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
+BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 MAX_SHARD_BYTES = 6000
 MAX_PREFIX = 6
@@ -167,15 +168,20 @@ def build_index(
             totals[name] += text.count(" ") + 1  # words, near enough for length normalisation
     average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in totals}
 
-    raw: dict[str, tuple[array, array]] = {}
+    # Per stem: documents, score in the describing fields, score in the body. Each part gets its
+    # own idf: "ktp" is in most services' requirements, but few services are about KTP.
+    raw: dict[str, tuple[array, array, array]] = {}
     for doc, service in enumerate(services):
-        scores: dict[str, float] = {}
+        scores: dict[str, list[float]] = {}
         for name, text in index_fields(service, catalogue).items():
             sequence, distinct = analyzer.field(text)
             for form, stem in distinct.items():
                 if form not in form_stem:
                     form_stem[form] = stem
             counts: dict[str, float] = Counter(sequence)
+            if name != BODY:
+                # adjacent words of a describing field ("kehilangan pekerjaan"): a phrase bonus
+                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
             if name != BODY and expander.starts.intersection(sequence):
                 aliases = expander.expand(sequence)
                 for form, stem in aliases.items():
@@ -185,20 +191,36 @@ def build_index(
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
             k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
             weight = FIELD_WEIGHTS.get(name, 1.0)
+            part = 1 if name == BODY else 0
             for stem, tf in counts.items():
-                scores[stem] = scores.get(stem, 0.0) + weight * tf / (tf + k1)
-        for stem, score in scores.items():
+                pair = scores.get(stem)
+                if pair is None:
+                    pair = scores[stem] = [0.0, 0.0]
+                pair[part] += weight * tf / (tf + k1)
+        for stem, (describing, body) in scores.items():
             entry = raw.get(stem)
             if entry is None:
-                entry = raw[stem] = (array("i"), array("d"))
+                entry = raw[stem] = (array("i"), array("d"), array("d"))
             entry[0].append(doc)
-            entry[1].append(score)
+            entry[1].append(describing)
+            entry[2].append(body)
 
-    idf = {stem: math.log(1 + (n - len(docs) + 0.5) / (len(docs) + 0.5)) for stem, (docs, _) in raw.items()}
-    top = max((max(values) * idf[stem] for stem, (_, values) in raw.items()), default=1.0) or 1.0
+    def idf(df: int) -> float:
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    combined: dict[str, tuple[array, list[float]]] = {}
+    for stem, (docs, describing, body) in raw.items():
+        idf_describing = idf(sum(1 for v in describing if v))
+        idf_body = idf(len(docs))
+        combined[stem] = (
+            docs,
+            [d * idf_describing + b * idf_body for d, b in zip(describing, body, strict=True)],
+        )
+    del raw
+    top = max((max(values) for _, values in combined.values()), default=1.0) or 1.0
     postings: dict[str, list[int]] = {}
-    for stem, (docs, values) in raw.items():
-        scale = idf[stem] / top * SCORE_SCALE
+    for stem, (docs, values) in combined.items():
+        scale = SCORE_SCALE / top
         order = range(len(docs))
         if len(docs) > MAX_POSTINGS:
             # best first; the stable sort keeps the lower document first among equals
@@ -208,16 +230,18 @@ def build_index(
             flat += [docs[i] - previous, max(1, round(values[i] * scale))]
             previous = docs[i]
         postings[stem] = flat
-    del raw
+    del combined
     for stem in postings:
-        form_stem.setdefault(stem, stem)
+        form_stem.setdefault(stem, stem)  # bigrams too: they are placed like words, listed in "p" only
 
     shards = _shard(form_stem, postings)
     files: dict[str, bytes] = {}
     for prefix, forms in shards.items():
         stems = sorted({form_stem[f] for f in forms} & postings.keys())
         body = {
-            "f": {f: ("" if form_stem[f] == f else form_stem[f]) for f in sorted(forms)},
+            "f": {
+                f: ("" if form_stem[f] == f else form_stem[f]) for f in sorted(forms) if BIGRAM_JOIN not in f
+            },
             "p": {s: postings[s] for s in stems},
         }
         files[f"t/{prefix}.json"] = _dump(body)

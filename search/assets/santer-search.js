@@ -15,6 +15,8 @@
   var VARIANT_FACTOR = 0.9;
   var TYPO_FACTORS = { 1: 0.8, 2: 0.6 };
   var MAX_TYPO_CANDIDATES = 2;
+  var BIGRAM_JOIN = "_";
+  var BIGRAM_WEIGHT = 2.0;
   var ALPHA = /^[a-z]+$/;
 
   function fold(text) {
@@ -212,10 +214,23 @@
         plain.forEach(function (w) { if (self.lookup(w) === null) extra = extra.concat(variants(w)); });
         return self.fetchShards(extra);
       }).then(function () {
-        return qwords.map(function (w) { return [w[0], w[1], self.resolve(w[0])]; });
+        var groups = qwords.map(function (w) { return [w[0], w[1], self.resolve(w[0])]; });
+        return self.fetchShards(bigrams(groups).map(function (b) { return b[0]; })).then(function () {
+          return groups;
+        });
       });
     });
   };
+
+  // (index key, weight) of each pair of neighbouring query words, by their best terms.
+  function bigrams(groups) {
+    var out = [];
+    for (var i = 0; i + 1 < groups.length; i++) {
+      var a = groups[i], b = groups[i + 1];
+      if (a[2].length && b[2].length) out.push([a[2][0][1] + BIGRAM_JOIN + b[2][0][1], Math.min(a[1], b[1])]);
+    }
+    return out;
+  }
 
   // Ranked [[doc, score], ...] for analyzed groups: the same arithmetic as StaticSearcher.search.
   Index.prototype.rank = function (groups) {
@@ -235,6 +250,12 @@
       best.forEach(function (value, doc) {
         scores.set(doc, (scores.get(doc) || 0.0) + weight * value);
         matched.set(doc, (matched.get(doc) || 0.0) + weight);
+      });
+    });
+    // neighbouring query words that are neighbours in a service's describing field
+    bigrams(groups).forEach(function (b) {
+      self.postings(b[0], b[0]).forEach(function (score, doc) {
+        if (scores.has(doc)) scores.set(doc, scores.get(doc) + BIGRAM_WEIGHT * b[1] * score);
       });
     });
     var ranked = [];
