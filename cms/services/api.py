@@ -2,6 +2,7 @@
 
 pages/       live, public pages only (Wagtail's own rule); ServicePage and OpdPage
              expose their typed fields (lists stay lists).
+services/, opds/   the same pages, one type each (no ?type= needed).
 apps/        the apps of published OPDs.
 categories/, life-events/   the taxonomies.
 """
@@ -10,7 +11,19 @@ from wagtail.api.v2.filters import FieldsFilter, OrderingFilter
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
-from .models import App, Category, LifeEvent
+from .models import App, Category, LifeEvent, OpdPage, ServicePage
+
+
+class ServicesAPIViewSet(PagesAPIViewSet):
+    name = "services"
+    model = ServicePage
+    listing_default_fields = PagesAPIViewSet.listing_default_fields + ["opd", "summary"]
+
+
+class OpdsAPIViewSet(PagesAPIViewSet):
+    name = "opds"
+    model = OpdPage
+    listing_default_fields = PagesAPIViewSet.listing_default_fields + ["short_name", "kind"]
 
 
 class SnippetAPIViewSet(BaseAPIViewSet):
@@ -46,6 +59,8 @@ class LifeEventsAPIViewSet(SnippetAPIViewSet):
 
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PagesAPIViewSet)
+api_router.register_endpoint("services", ServicesAPIViewSet)
+api_router.register_endpoint("opds", OpdsAPIViewSet)
 api_router.register_endpoint("apps", AppsAPIViewSet)
 api_router.register_endpoint("categories", CategoriesAPIViewSet)
 api_router.register_endpoint("life-events", LifeEventsAPIViewSet)

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ServicesConfig(AppConfig):
@@ -10,7 +10,10 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         from . import signals
-        from .models import OpdPage
+        from .models import OpdEditorGroup, OpdPage
 
         post_migrate.connect(signals.set_up_catalogue, dispatch_uid="santer-catalogue-setup")
         post_save.connect(signals.opd_saved, sender=OpdPage, dispatch_uid="santer-opd-editor-group")
+        post_delete.connect(
+            signals.opd_link_deleted, sender=OpdEditorGroup, dispatch_uid="santer-opd-editor-group-gone"
+        )

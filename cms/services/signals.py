@@ -26,3 +26,10 @@ def opd_saved(sender, instance, raw=False, **kwargs):
     from .setup import ensure_editor_group
 
     ensure_editor_group(instance)
+
+
+def opd_link_deleted(sender, instance, **kwargs):
+    # The OPD page is gone: its editor group would grant nothing but admin access, so it goes too.
+    from django.contrib.auth.models import Group
+
+    Group.objects.filter(pk=instance.group_id).delete()

@@ -78,3 +78,21 @@ def test_api_is_read_only(client, imported):
         assert client.post(url, {"title": "x"}, content_type="application/json").status_code in (403, 405)
         assert client.delete(url).status_code in (403, 405)
     assert ServicePage.objects.get(slug="kartu-keluarga").title == "Penerbitan Kartu Keluarga"
+
+
+def test_services_and_opds_endpoints(client, imported):
+    services = client.get("/api/v2/services/").json()["items"]
+    assert sorted((s["meta"]["slug"], s["opd"]) for s in services) == [
+        ("akta-kelahiran", "disdukcapil"),
+        ("kartu-keluarga", "disdukcapil"),
+        ("pbg", "dpmptsp"),
+    ]
+    detail = client.get(f"/api/v2/services/{imported['pbg'].id}/").json()
+    assert detail["steps"] == ["Daftar di SIMBG", "Konsultasi", "Bayar retribusi", "PBG terbit"]
+    assert client.get(f"/api/v2/services/{imported['dpmptsp'].id}/").status_code == 404
+    opds = client.get("/api/v2/opds/").json()["items"]
+    assert sorted(o["short_name"] for o in opds) == ["DPMPTSP", "Disdukcapil"]
+
+    imported["pbg"].unpublish()
+    assert client.get(f"/api/v2/services/{imported['pbg'].id}/").status_code == 404
+    assert len(client.get("/api/v2/services/").json()["items"]) == 2

@@ -1,6 +1,9 @@
 """export_content / published_catalogue: only what is live, byte-stable files, a lossless round trip."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ from catalogue import load_catalogue
 from cms.services.exporting import published_catalogue
 from cms.services.models import App, Category, LifeEvent, OpdPage, ServicePage
 from cms.services.setup import catalogue_root
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
 
 
 def export(folder: Path) -> dict[str, bytes]:
@@ -43,6 +48,19 @@ def test_round_trip_of_shared_catalogue_is_byte_identical(shared_catalogue_dir, 
 
     call_command("import_catalogue", str(tmp_path / "a"), verbosity=0)  # and nothing to change
     assert export(tmp_path / "b") == first
+
+    # And through the command line into a really fresh database (a new SQLite file).
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}", LOG_LEVEL="WARNING")
+    for command in (
+        ["migrate", "--no-input", "-v", "0"],
+        ["import_catalogue", str(tmp_path / "a"), "-v", "0"],
+        ["export_content", "--out", str(tmp_path / "c"), "-v", "0"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=PROJECT_DIR, env=env, check=True, timeout=600
+        )
+    folder = tmp_path / "c"
+    assert {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == first
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from wagtail.models import GroupPagePermission, Site, Workflow
 
-from cms.services.models import CatalogueIndexPage, OpdPage
+from cms.services.models import App, CatalogueIndexPage, OpdPage
 from cms.services.setup import REVIEWERS_GROUP, WORKFLOW_NAME, catalogue_root, ensure_catalogue_setup
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +97,32 @@ def test_reviewers_curate_apps_and_editors_cannot(client, imported, reviewer, ed
     client.force_login(editor)
     response = client.get("/admin/snippets/services/app/")
     assert response.status_code in (302, 403) and "Dafduk Online" not in response.content.decode()
+
+
+def test_deleting_an_opd_removes_its_editor_group(imported, editor):
+    for page in imported["disdukcapil"].get_children():
+        page.delete()
+    App.objects.filter(opd__slug="disdukcapil").delete()
+    OpdPage.objects.get(slug="disdukcapil").delete()
+    assert not Group.objects.filter(name="Editor Disdukcapil").exists()
+    assert not editor.groups.exists()
+    assert Group.objects.filter(name="Editor DPMPTSP").exists()
+
+
+def test_admin_refuses_deletions_that_would_break_references(admin_client, imported):
+    opd = imported["dpmptsp"]
+    response = admin_client.post(reverse("wagtailadmin_pages:delete", args=[opd.id]), follow=True)
+    assert "masih tercatat milik OPD ini" in response.content.decode()
+    assert OpdPage.objects.filter(pk=opd.pk).exists()
+
+    simbg = App.objects.get(slug="simbg")
+    response = admin_client.post(reverse("wagtailsnippets_services_app:delete", args=[simbg.pk]), follow=True)
+    assert "masih dipakai layanan Persetujuan Bangunan Gedung (PBG)" in response.content.decode()
+    assert App.objects.filter(pk=simbg.pk).exists()
+
+    # Once nothing refers to them, both go.
+    imported["pbg"].delete()
+    response = admin_client.post(reverse("wagtailsnippets_services_app:delete", args=[simbg.pk]))
+    assert response.status_code == 302 and not App.objects.filter(pk=simbg.pk).exists()
+    response = admin_client.post(reverse("wagtailadmin_pages:delete", args=[opd.id]))
+    assert response.status_code == 302 and not OpdPage.objects.filter(pk=opd.pk).exists()
