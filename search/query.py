@@ -126,6 +126,7 @@ class StaticSearcher:
         self.stop = set(self.meta["stop"])
         self._shards: dict[str, dict] = {}
         self._cards: dict[int, list] = {}
+        self._vocab: dict[str, list[str]] = {}
 
     @classmethod
     def from_folder(cls, folder: Path) -> StaticSearcher:
@@ -160,22 +161,29 @@ class StaticSearcher:
             out[doc] = flat[i + 1]
         return out
 
+    def vocabulary(self, word: str) -> list[str]:
+        """Known words with the same first letter, most frequent first (v/<letter>.json)."""
+        letter = word[:1]
+        if letter not in self.meta["vocab"]:
+            return []
+        if letter not in self._vocab:
+            self._vocab[letter] = json.loads(self.files[f"v/{letter}.json"])
+        return self._vocab[letter]
+
     def typo_candidates(self, word: str, limit: int | None = None) -> list[tuple[str, int]]:
+        """The nearest known words (same first letter), most frequent first among equals."""
         limit = max_typo_distance(word) if limit is None else limit
         if limit == 0:
             return []
-        shard = self.shard(word)
         found = []
-        for form, stem in shard["f"].items():
+        for form in self.vocabulary(word):
             d = distance(word, form, limit)
             if d <= limit:
-                df = len(shard["p"].get(stem or form, [])) // 2
-                found.append((d, -df, form))
-        found.sort()
+                found.append((d, form))
         if not found:
             return []
-        best = found[0][0]
-        return [(form, d) for d, _, form in found if d == best][:MAX_TYPO_CANDIDATES]
+        best = min(d for d, _ in found)
+        return [(form, d) for d, form in found if d == best][:MAX_TYPO_CANDIDATES]
 
     def resolve(self, word: str) -> list[tuple[str, str, float]]:
         """(form, stem, factor) index terms that stand for a query word."""

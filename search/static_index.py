@@ -246,6 +246,14 @@ def build_index(
         }
         files[f"t/{prefix}.json"] = _dump(body)
 
+    # For typo correction across shards: every known word by first letter, most frequent first.
+    vocab: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for form, stem in form_stem.items():
+        if BIGRAM_JOIN not in form:
+            vocab[form[0]].append((-(len(postings.get(stem, ())) // 2), form))
+    for letter, entries in vocab.items():
+        files[f"v/{letter}.json"] = _dump([form for _, form in sorted(entries)])
+
     opd_slugs = list(catalogue.opds)
     category_slugs = list(catalogue.categories)
     cards = [
@@ -267,6 +275,7 @@ def build_index(
         "n": n,
         "chunk": CARDS_PER_CHUNK,
         "shards": sorted(shards),
+        "vocab": sorted(vocab),
         "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
         "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
         "featured": [[s.id, s.title] for s in featured_services(catalogue)],

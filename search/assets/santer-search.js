@@ -89,6 +89,8 @@
     this.shards = {};
     this.pending = {};
     this.cards = {};
+    this.vocab = {};
+    this.vocabLoaded = {};
   }
 
   Index.prototype.load = function () {
@@ -149,26 +151,33 @@
     return out;
   };
 
+  // Known words with the same first letter, most frequent first (v/<letter>.json).
+  Index.prototype.fetchVocabulary = function (wordList) {
+    var self = this;
+    return Promise.all(wordList.map(function (word) {
+      var letter = word.slice(0, 1);
+      if (self.meta.vocab.indexOf(letter) < 0) return null;
+      if (!self.vocab[letter]) {
+        self.vocab[letter] = self.fetchJson("v/" + letter + ".json").then(function (list) {
+          self.vocabLoaded[letter] = list;
+        });
+      }
+      return self.vocab[letter];
+    }));
+  };
+
   Index.prototype.typoCandidates = function (word, limit) {
     if (limit === undefined) limit = maxTypoDistance(word);
     if (limit === 0) return [];
-    var shard = this.shard(word);
     var found = [];
-    Object.keys(shard.f).forEach(function (form) {
+    (this.vocabLoaded[word.slice(0, 1)] || []).forEach(function (form) {
       var d = distance(word, form, limit);
-      if (d <= limit) {
-        var stem = shard.f[form] || form;
-        var df = Object.prototype.hasOwnProperty.call(shard.p, stem) ? shard.p[stem].length / 2 : 0;
-        found.push([d, -df, form]);
-      }
-    });
-    found.sort(function (a, b) {
-      return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+      if (d <= limit) found.push([d, form]);
     });
     if (!found.length) return [];
-    var best = found[0][0];
+    var best = Math.min.apply(null, found.map(function (x) { return x[0]; }));
     return found.filter(function (x) { return x[0] === best; }).slice(0, MAX_TYPO_CANDIDATES)
-      .map(function (x) { return [x[2], x[0]]; });
+      .map(function (x) { return [x[1], x[0]]; });
   };
 
   Index.prototype.resolve = function (word) {
@@ -209,10 +218,18 @@
     return this.load().then(function () {
       var qwords = self.queryWords(query);
       var plain = qwords.map(function (w) { return w[0]; });
+      var unknown = [];
       return self.fetchShards(plain).then(function () {
         var extra = [];
-        plain.forEach(function (w) { if (self.lookup(w) === null) extra = extra.concat(variants(w)); });
-        return self.fetchShards(extra);
+        unknown = plain.filter(function (w) { return self.lookup(w) === null; });
+        unknown.forEach(function (w) { extra = extra.concat(variants(w)); });
+        return Promise.all([self.fetchShards(extra), self.fetchVocabulary(unknown)]);
+      }).then(function () {
+        var near = [];
+        unknown.forEach(function (w) {
+          self.typoCandidates(w).forEach(function (c) { near.push(c[0]); });
+        });
+        return self.fetchShards(near);
       }).then(function () {
         var groups = qwords.map(function (w) { return [w[0], w[1], self.resolve(w[0])]; });
         return self.fetchShards(bigrams(groups).map(function (b) { return b[0]; })).then(function () {
