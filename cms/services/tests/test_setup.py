@@ -126,3 +126,24 @@ def test_admin_refuses_deletions_that_would_break_references(admin_client, impor
     assert response.status_code == 302 and not App.objects.filter(pk=simbg.pk).exists()
     response = admin_client.post(reverse("wagtailadmin_pages:delete", args=[opd.id]))
     assert response.status_code == 302 and not OpdPage.objects.filter(pk=opd.pk).exists()
+
+
+def test_reviewer_adds_an_app_in_the_admin(client, imported, reviewer):
+    client.force_login(reviewer)
+    url = reverse("wagtailsnippets_services_app:add")
+    data = {
+        "name": "Dishub Online",
+        "slug": "dishub-online",
+        "opd": imported["dpmptsp"].pk,
+        "base_url": "http://dishub.samarindakota.go.id",
+        "platforms": ["web", "android"],
+        "description": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "URL harus diawali https://" in response.content.decode()
+    assert not App.objects.filter(slug="dishub-online").exists()
+
+    response = client.post(url, {**data, "base_url": "https://dishub.samarindakota.go.id"})
+    assert response.status_code == 302
+    app = App.objects.get(slug="dishub-online")
+    assert app.platforms == ["web", "android"] and app.opd.slug == "dpmptsp"
