@@ -101,7 +101,7 @@ def gunicorn(tmp: Path, portal: Path, port: int, extra: list[str]) -> subprocess
         PORTAL_DIR=str(portal),
         SANTER_DATA_DIR=str(tmp),
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        WEB_CONCURRENCY=str(os.cpu_count() or 2),
+        WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)),
     )
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -135,6 +135,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="santer-serve-") as tmp:
         tmp = Path(tmp)
+        tmp.chmod(0o755)  # nginx's workers run as an unprivileged user
         portal = tmp / "portal"
         build_portal(load_catalogue(SHARED), portal, "http://127.0.0.1", search=False)
 
@@ -152,7 +153,8 @@ def main() -> None:
         finally:
             stop(nginx)
 
-        variants = [("gunicorn gthread + WhiteNoise", [])]
+        worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+        variants = [(f"gunicorn {worker_class} + WhiteNoise", [])]
         if args.sync:
             variants.append(("gunicorn sync + WhiteNoise", ["--worker-class", "sync", "--keep-alive", "0"]))
         for label, extra in variants:

@@ -9,7 +9,7 @@ files are served by WhiteNoise from a file list scanned once per build (cms.port
 import multiprocessing
 import os
 
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 keepalive = 30  # seconds an idle keep-alive connection stays open

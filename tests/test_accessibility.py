@@ -75,6 +75,8 @@ def test_axe_finds_no_violations(browser, base_url, width):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     for path in PAGES:
         page.goto(base_url + path)
+        if "?q=" in path:  # check the rendered results too
+            page.wait_for_selector("[data-search-results][data-search-state=done]", timeout=10000)
         page.add_script_tag(path=str(AXE))
         result = page.evaluate(
             "() => axe.run(document, {runOnly: {type: 'tag', values: "
@@ -108,4 +110,17 @@ def test_320px_without_horizontal_scrolling_and_visible_focus(browser, base_url)
     button.focus()
     style = button.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
     assert style.startswith("solid") and not style.endswith(" 0px")
+    context.close()
+
+
+def test_search_page_runs_under_the_content_security_policy(browser, base_url):
+    context = browser.new_context(viewport={"width": 375, "height": 800})  # CSP enforced
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(base_url + "/cari/?q=akta%20kelahiran")
+    results = page.wait_for_selector("[data-search-results][data-search-state=done]", timeout=10000)
+    hrefs = results.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    assert any(h.startswith("/layanan/") for h in hrefs)
+    assert errors == []
     context.close()
