@@ -40,6 +40,7 @@ class LiveCatalogue:
     def __init__(self):
         self._services: dict[int, tuple[tuple, Service | None]] = {}
         self._context_key: tuple | None = None
+        self.last_reexported = 0
 
     def load(self) -> Catalogue:
         from cms.links.health import down_app_slugs

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -42,7 +43,9 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         reasons="\n".join(reasons),
     )
     try:
+        started = time.perf_counter()
         catalogue = live_catalogue()
+        exported = time.perf_counter() - started
         before = _page_paths()
         report = build_portal(
             catalogue,
@@ -59,7 +62,13 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         run.status = PublishRun.Status.SUCCEEDED
         run.pages_written = report.rendered
         run.pages_removed = len(before - _page_paths())
-        logger.info("portal update %s: %s", run.pk, report.summary())
+        logger.info(
+            "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s",
+            run.pk,
+            exported,
+            _live.last_reexported,
+            report.summary(),
+        )
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "pages_written", "pages_removed", "finished_at"])
     return run
