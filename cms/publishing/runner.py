@@ -22,14 +22,18 @@ from site_builder import build_portal
 from site_builder.publish import current_build, read_manifest
 from site_builder.theme import THEME_DIR
 
+from . import elastic_delta
 from .live import LiveCatalogue
 from .models import PublishRun
 
 logger = logging.getLogger(__name__)
 
+KEEP_RUNS = 500
+
 # One per process: the worker keeps exported records between runs (see LiveCatalogue).
 _live = LiveCatalogue()
 _live_lock = threading.Lock()
+_last_catalogue = None  # what the Elasticsearch index was last brought up to
 
 
 def live_catalogue():
@@ -62,6 +66,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         run.status = PublishRun.Status.SUCCEEDED
         run.pages_written = report.rendered
         run.pages_removed = len(before - _page_paths())
+        run.error = _update_elasticsearch(catalogue)
         logger.info(
             "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s",
             run.pk,
@@ -71,7 +76,25 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         )
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "pages_written", "pages_removed", "finished_at"])
+    # The admin shows the last few; keep a few hundred for the record, not one row per publish forever.
+    old = PublishRun.objects.values_list("pk", flat=True)[KEEP_RUNS:]
+    PublishRun.objects.filter(pk__in=list(old)).delete()
     return run
+
+
+def _update_elasticsearch(catalogue) -> str:
+    """The search API's index follows the portal; its failure is reported, the portal stays updated."""
+    global _last_catalogue
+    previous, _last_catalogue = _last_catalogue, catalogue
+    if not settings.ELASTICSEARCH_URL:
+        return ""
+    try:
+        logger.info(elastic_delta.apply(previous, catalogue))
+    except Exception as exc:  # noqa: BLE001 - the portal is already live; the editor sees the message
+        logger.exception("Elasticsearch update failed")
+        _last_catalogue = None  # the next run cannot know what the index holds
+        return f"Portal diperbarui, tetapi Elasticsearch gagal: {type(exc).__name__}: {exc}"[:4000]
+    return ""
 
 
 def _page_paths() -> set[str]:
