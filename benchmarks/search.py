@@ -11,8 +11,9 @@ the title and summary and three generated words in the description, so the vocab
 with N as it would with real services (pure clones would make every posting list 66× longer
 and nothing else). Builds run in child processes: time is the build call alone; peak memory
 is the maximum resident set (getrusage) of the process that builds: Santer's child (so it
-includes Python and the catalogue in memory) or the pagefind binary; "cpu s" is the build's CPU time, steadier than
-wall time when others load the machine. Cold bytes are measured in headless Chromium on
+includes Python and the catalogue in memory) or the pagefind binary; "cpu s" is the build's
+CPU time, steadier than wall time when others load the machine. Cold bytes are measured in
+headless Chromium on
 the real /cari/ page (HTML, CSS, scripts, index), one fresh browser context per query, over
 the dev queries; render time is a second run of the same query (index files cached):
 analysis, ranking, result cards and DOM. The 2 CPUs are shared, so timings move between runs.
