@@ -83,3 +83,16 @@ def test_index_is_deterministic_and_sharded_small(shared_catalogue, shared_index
 def test_zero_results_suggest_a_correction(searcher):
     assert searcher.search("qwertyuiop") == []
     assert searcher.suggest("retrebusi sampah") == "retribusi sampah"
+
+
+def test_an_editor_adds_a_synonym_line_and_search_follows(shared_catalogue, tmp_path):
+    from search.analysis import DICTIONARY_DIR, Analyzer, Dictionary
+
+    for f in DICTIONARY_DIR.glob("*.txt"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    before = StaticSearcher(build_index(shared_catalogue, Analyzer(Dictionary.load(tmp_path))).files)
+    assert "pemakaman-tpu" not in [sid for sid, _ in before.search("peristirahatan terakhir", 3)]
+    with (tmp_path / "sinonim.txt").open("a", encoding="utf-8") as fh:
+        fh.write("\nperistirahatan terakhir => pemakaman\n")
+    after = StaticSearcher(build_index(shared_catalogue, Analyzer(Dictionary.load(tmp_path))).files)
+    assert after.search("peristirahatan terakhir", 1)[0][0] == "pemakaman-tpu"
