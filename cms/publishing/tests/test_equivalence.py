@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+import pytest
+
 from cms.publishing.models import PublishRun
 from cms.publishing.queue import PORTAL_QUEUE
 from cms.publishing.runner import live_catalogue, run_portal_update
@@ -20,6 +22,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_after_a_series_of_edits_incremental_equals_full_rebuild(
     imported, django_capture_on_commit_callbacks
 ):
