@@ -112,3 +112,19 @@ def test_check_links_command_prints_the_problems(app_server, quick_checks, monke
     out = capsys.readouterr().out
     assert "4 tautan diperiksa" in out
     assert "PBG" in out and "HTTP 404" in out
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_checks_links_through_the_task_queue(app_server, quick_checks, monkeypatch):
+    from cms.links import health
+    from cms.links.tasks import LINKS_QUEUE
+    from cms.publishing.management.commands.publish_worker import schedule_once
+    from cms.publishing.worker import run_ready
+
+    monkeypatch.setattr(health, "published_catalogue", lambda: local_catalogue(app_server.base))
+    quick_checks.LINK_CHECK_INTERVAL_SECONDS = 900
+    schedule_once()  # due: nothing was ever checked
+    assert run_ready(LINKS_QUEUE) == 1
+    assert LinkStatus.objects.count() == 4 and row("pbg").status_code == 404
+    schedule_once()  # checked just now: not due again
+    assert run_ready(LINKS_QUEUE) == 0
