@@ -15,3 +15,12 @@ def shared_catalogue_dir() -> Path:
     if not (SHARED_CATALOGUE / "services.json").is_file():
         pytest.skip(f"shared catalogue not found at {SHARED_CATALOGUE} (only in the team's checkout and CI)")
     return SHARED_CATALOGUE
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """The admin renders static URLs; the manifest storage needs collectstatic, which tests do not run."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

@@ -7,7 +7,7 @@ port=${SANTER_PG_PORT:-5439}
 if ! pg_lsclusters -h | awk '{print $2}' | grep -qx "$cluster"; then
   pg_createcluster "$version" "$cluster" -p "$port" >/dev/null
 fi
-pg_ctlcluster "$version" "$cluster" start 2>/dev/null || true
+pg_ctlcluster "$version" "$cluster" start >/dev/null 2>&1 || true
 for _ in $(seq 30); do
   pg_isready -h 127.0.0.1 -p "$port" -q && break
   sleep 0.5

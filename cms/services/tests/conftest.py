@@ -123,15 +123,6 @@ SMALL_CATALOGUE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """The admin renders static URLs; the manifest storage needs collectstatic, which tests do not run."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def write_shared(folder: Path, data: dict) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, records in data.items():
