@@ -13,9 +13,8 @@ and nothing else). Builds run in child processes: time is the build call alone; 
 is the maximum resident set (getrusage) of the process that builds: Santer's child (so it
 includes Python and the catalogue in memory) or the pagefind binary; "cpu s" is the build's
 CPU time, steadier than wall time when others load the machine. Cold bytes are measured in
-headless Chromium on
-the real /cari/ page (HTML, CSS, scripts, index), one fresh browser context per query, over
-the dev queries; render time is a second run of the same query (index files cached):
+headless Chromium on the real /cari/ page (HTML, CSS, scripts, index), one fresh browser
+context per query, over the dev queries; render time is a second run of the same query (index files cached):
 analysis, ranking, result cards and DOM. The 2 CPUs are shared, so timings move between runs.
 """
 
@@ -126,6 +125,7 @@ def child_santer(n: int, out: str) -> dict:
     return {
         "seconds": seconds,
         "cpu": cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "files": len(files),
         "bytes": sum(p.stat().st_size for p in files),
         **result,
@@ -166,6 +166,7 @@ def child_pagefind(n: int, out: str) -> dict:
     return {
         "seconds": seconds,
         "cpu": cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,  # the pagefind binary
         "files": len(files),
         "bytes": sum(p.stat().st_size for p in files),
     }

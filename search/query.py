@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import words
+from .static_index import shard_of
 
 SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i", "in", "s")
 # (prefix, replacement): nasal prefixes put back the first letter they swallowed.
@@ -122,9 +123,9 @@ class StaticSearcher:
     def __init__(self, files: dict[str, bytes]):
         self.files = files
         self.meta = json.loads(files["meta.json"])
-        self.shard_names = set(self.meta["shards"])
+        self.shard_count = self.meta["shards"]
         self.stop = set(self.meta["stop"])
-        self._shards: dict[str, dict] = {}
+        self._shards: dict[int, dict] = {}
         self._cards: dict[int, list] = {}
         self._vocab: dict[str, list[str]] = {}
 
@@ -133,16 +134,8 @@ class StaticSearcher:
         files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.json")}
         return cls(files)
 
-    def shard_for(self, word: str) -> str | None:
-        for length in range(len(word), 0, -1):
-            if word[:length] in self.shard_names:
-                return word[:length]
-        return None
-
     def shard(self, word: str) -> dict:
-        name = self.shard_for(word)
-        if name is None:
-            return {"f": {}, "p": {}}
+        name = shard_of(word, self.shard_count)
         if name not in self._shards:
             self._shards[name] = json.loads(self.files[f"t/{name}.json"])
         return self._shards[name]

@@ -54,8 +54,7 @@ BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
-MAX_SHARD_BYTES = 6000
-MAX_PREFIX = 6
+MAX_SHARD_BYTES = 2000
 CARDS_PER_CHUNK = 16
 SCORE_SCALE = 1000
 FEATURED_COUNT = 6
@@ -157,7 +156,9 @@ def build_index(
     """The index files for `catalogue`; `api_url` tells the page to try that search API first."""
     analyzer = analyzer or Analyzer()
     expander = SynonymExpander(analyzer)
-    services = list(catalogue.services.values())
+    # Related services side by side (same agency, similar titles): the top results of a query
+    # then share result-card chunks, so fewer files are downloaded.
+    services = sorted(catalogue.services.values(), key=lambda s: (s.opd, s.title.lower(), s.id))
     n = len(services)
     form_stem: dict[str, str] = {}
     # Average field lengths first (a cheap word count), so each document is scored in one pass
@@ -274,7 +275,7 @@ def build_index(
         "v": FORMAT_VERSION,
         "n": n,
         "chunk": CARDS_PER_CHUNK,
-        "shards": sorted(shards),
+        "shards": len(shards),
         "vocab": sorted(vocab),
         "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
         "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
@@ -290,34 +291,24 @@ def build_index(
     return BuiltIndex(files=files, digest=digest, meta=meta)
 
 
-def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[str, list[str]]:
-    """Group forms by prefix, splitting a prefix further while its shard is too big."""
+def shard_of(key: str, count: int) -> int:
+    """FNV-1a (32 bit) of a word, modulo the shard count; the browser computes the same."""
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h % count
+
+
+def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[int, list[str]]:
+    """Spread the words over enough hashed shards that each holds about MAX_SHARD_BYTES.
+
+    A word's shard is a pure function of the word, so the page needs only the shard count;
+    typo correction uses the per-letter vocabulary files instead of neighbouring words.
+    """
     posting_bytes = {s: 5 + len(s) + len(",".join(map(str, p))) for s, p in postings.items()}
-
-    def size(forms: list[str]) -> int:
-        stems = {form_stem[f] for f in forms}
-        return sum(len(f) + len(form_stem[f]) + 6 for f in forms) + sum(
-            posting_bytes.get(s, 0) for s in stems
-        )
-
-    result: dict[str, list[str]] = {}
-
-    def place(prefix: str, forms: list[str]) -> None:
-        if len(prefix) >= MAX_PREFIX or len(forms) < 2 or size(forms) <= MAX_SHARD_BYTES:
-            result[prefix] = forms
-            return
-        children: dict[str, list[str]] = defaultdict(list)
-        rest = []
-        for form in forms:
-            (children[form[: len(prefix) + 1]] if len(form) > len(prefix) else rest).append(form)
-        if rest:
-            result[prefix] = rest
-        for child, child_forms in children.items():
-            place(child, child_forms)
-
-    by_first: dict[str, list[str]] = defaultdict(list)
+    total = sum(len(f) + len(stem) + 6 + posting_bytes.get(stem, 0) for f, stem in form_stem.items())
+    count = max(1, math.ceil(total / MAX_SHARD_BYTES))
+    result: dict[int, list[str]] = {k: [] for k in range(count)}
     for form in form_stem:
-        by_first[form[0]].append(form)
-    for first, forms in by_first.items():
-        place(first, forms)
+        result[shard_of(form, count)].append(form)
     return result

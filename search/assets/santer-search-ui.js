@@ -8,6 +8,7 @@
   var S = window.SanterSearch;
   var BASE = window.SANTER_SEARCH_BASE;
   var SHOWN = 20;
+  var CARDS = 30; // result cards fetched per search: what the filters count over
   var LAPOR = "https://www.lapor.go.id";
   var API_TIMEOUT_MS = 1500;
 
@@ -146,7 +147,7 @@
     if (!api || !window.fetch || !window.AbortController) return Promise.reject(new Error("no API"));
     var controller = new AbortController();
     var timeout = setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS);
-    var url = api + "?size=60&q=" + encodeURIComponent(query);
+    var url = api + "?size=" + CARDS + "&q=" + encodeURIComponent(query);
     return fetch(url, { signal: controller.signal, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         clearTimeout(timeout);
@@ -179,7 +180,7 @@
         stems.push(g[0]);
         g[2].forEach(function (alt) { stems.push(alt[0], alt[1]); });
       });
-      return index.cardsFor(ranked.slice(0, 60).map(function (r) { return r[0]; })).then(function (cards) {
+      return index.cardsFor(ranked.slice(0, CARDS).map(function (r) { return r[0]; })).then(function (cards) {
         return { backend: "static", stems: stems, cards: cards };
       });
     });

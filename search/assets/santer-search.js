@@ -49,6 +49,15 @@
     return seen;
   }
 
+  // FNV-1a (32 bit) of a word modulo the shard count: static_index.shard_of.
+  function shardOf(key, count) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < key.length; i++) {
+      h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return h % count;
+  }
+
   function maxTypoDistance(word) {
     if (word.length >= 8) return 2;
     return word.length >= 4 ? 1 : 0;
@@ -84,7 +93,7 @@
   function Index(fetchJson) {
     this.fetchJson = fetchJson;
     this.meta = null;
-    this.shardNames = null;
+    this.shardCount = 0;
     this.stop = null;
     this.shards = {};
     this.pending = {};
@@ -98,7 +107,7 @@
     if (!this.loading) {
       this.loading = this.fetchJson("meta.json").then(function (meta) {
         self.meta = meta;
-        self.shardNames = new Set(meta.shards);
+        self.shardCount = meta.shards;
         self.stop = new Set(meta.stop);
       });
     }
@@ -106,10 +115,7 @@
   };
 
   Index.prototype.shardFor = function (word) {
-    for (var length = word.length; length > 0; length--) {
-      if (this.shardNames.has(word.slice(0, length))) return word.slice(0, length);
-    }
-    return null;
+    return shardOf(word, this.shardCount);
   };
 
   Index.prototype.fetchShards = function (wordList) {
@@ -117,7 +123,7 @@
     var jobs = [];
     wordList.forEach(function (word) {
       var name = self.shardFor(word);
-      if (name === null || self.shards[name]) return;
+      if (self.shards[name]) return;
       if (!self.pending[name]) {
         self.pending[name] = self.fetchJson("t/" + name + ".json").then(function (data) {
           self.shards[name] = data;
@@ -129,8 +135,7 @@
   };
 
   Index.prototype.shard = function (word) {
-    var name = this.shardFor(word);
-    return (name !== null && this.shards[name]) || { f: {}, p: {} };
+    return this.shards[this.shardFor(word)] || { f: {}, p: {} };
   };
 
   Index.prototype.lookup = function (form) {
