@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from .site import Page, Site, record_digest
 from .theme import THEME_DIR, Assets, render, standalone_environment, theme_fingerprint, write_theme_assets
 
 BUILDER_VERSION = "1"  # bump when output changes without a theme change, to invalidate reuse
+WRITER_THREADS = 4  # per render process
 PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
 
 
@@ -255,23 +256,21 @@ class BuildJob:
             _ACTIVE_JOB = None
 
     def render_indices(self, indices: list[int]) -> int:
+        """Render, write and compress pages; file creation waits on the disk, so threads do it."""
         compressor = PortalCompressor()
-        made_dirs = set()
-        for index in indices:
-            page = self.pages[index]
-            try:
-                data = render(self.env, page, self.assets)
-            except Exception as exc:
-                raise BuildError(
-                    f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
-                ) from None
-            target = self.build_dir / page.path
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
-            with open(target, "wb") as fh:
-                fh.write(data)
-            compressor.compress_data(str(target), data)
+        with ThreadPoolExecutor(WRITER_THREADS) as writers:
+            pending = []
+            for index in indices:
+                page = self.pages[index]
+                try:
+                    data = render(self.env, page, self.assets)
+                except Exception as exc:
+                    raise BuildError(
+                        f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
+                    ) from None
+                pending.append(writers.submit(_write_page, compressor, str(self.build_dir / page.path), data))
+            for future in pending:
+                future.result()
         return len(indices)
 
     def _link_previous(self, relative: str) -> bool:
@@ -326,6 +325,13 @@ class BuildJob:
 
 
 _ACTIVE_JOB: BuildJob | None = None
+
+
+def _write_page(compressor: PortalCompressor, path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    compressor.compress_data(path, data)  # brotli and zlib release the GIL while compressing
 
 
 def _render_chunk(indices: list[int]) -> int:
