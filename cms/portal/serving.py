@@ -4,8 +4,9 @@ WhiteNoise (autorefresh off, as in production) reads a folder's file list and he
 That is only correct for a folder that never changes — and a build never changes after it
 is complete (site_builder.publish): PORTAL_DIR is a symlink that a publish swaps to a new
 build. So there is one WhiteNoise per build: on each request a single readlink(2) tells
-whether the live build changed; if it did, one thread scans the new build while the others
-keep serving the previous (still complete, still on disk) build until the new one is ready.
+whether the live build changed; if it did, a background thread scans the new build while
+requests keep being served from the previous (still complete, still on disk) build until the
+new one is ready — a second or two at 10k services.
 """
 
 from __future__ import annotations
@@ -109,18 +110,21 @@ class PortalApp:
         current = self._target()
         if current == key:
             return files
-        # Only one thread scans a new build; the others go on with the previous one meanwhile.
-        if not self._loading.acquire(blocking=files is None):
-            return files
-        try:
-            key, files = self._live
-            if current != key:
-                build = os.path.join(os.path.dirname(self.portal_dir), current) if current else None
-                files = whitenoise_for(os.path.realpath(build)) if build and os.path.isdir(build) else None
-                self._live = (current, files)
-            return files
-        finally:
+        if files is None:
+            self._load(current)  # nothing to serve meanwhile: wait for the scan
+        elif self._loading.acquire(blocking=False):
+            # Scanning 10k pages takes a second or two: do it aside, keep serving the old build.
             self._loading.release()
+            threading.Thread(target=self._load, args=(current,), daemon=True).start()
+        return self._live[1]
+
+    def _load(self, current: str | None) -> None:
+        with self._loading:
+            if self._live[0] == current:
+                return
+            build = os.path.join(os.path.dirname(self.portal_dir), current) if current else None
+            files = whitenoise_for(os.path.realpath(build)) if build and os.path.isdir(build) else None
+            self._live = (current, files)
 
     def _target(self) -> str | None:
         try:
