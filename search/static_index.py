@@ -150,6 +150,61 @@ def featured_services(catalogue: Catalogue) -> list[Service]:
     return chosen[:FEATURED_COUNT]
 
 
+@dataclass
+class _ScoringJob:
+    """Analyses and scores services into per-stem arrays (one pass, so memory stays flat)."""
+
+    services: list[Service]
+    catalogue: Catalogue
+    analyzer: Analyzer
+    expander: SynonymExpander
+    average: dict[str, float]
+
+    def run(self) -> tuple[dict[str, str], dict[str, tuple[array, array, array]]]:
+        # (Forked workers were tried: pickling the per-stem arrays back costs more than it saves.)
+        return self.score_range(0, len(self.services))
+
+    def score_range(self, start: int, stop: int):
+        """{form: stem} and, per stem, (documents, describing-field score, body score)."""
+        analyzer, expander, average, catalogue = self.analyzer, self.expander, self.average, self.catalogue
+        form_stem: dict[str, str] = {}
+        raw: dict[str, tuple[array, array, array]] = {}
+        for doc in range(start, stop):
+            service = self.services[doc]
+            describing: dict[str, float] = {}
+            body: dict[str, float] = {}
+            for name, text in index_fields(service, catalogue).items():
+                sequence, distinct = analyzer.field(text)
+                for form, stem in distinct.items():
+                    if form not in form_stem:
+                        form_stem[form] = stem
+                counts: dict[str, float] = Counter(sequence)
+                k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
+                if name == BODY:
+                    body = {stem: tf / (tf + k1) for stem, tf in counts.items()}  # weight 1
+                    continue
+                # adjacent words of a describing field ("kehilangan pekerjaan"): a phrase bonus
+                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
+                if expander.starts.intersection(sequence):
+                    aliases = expander.expand(sequence)
+                    for form, stem in aliases.items():
+                        if form not in form_stem:
+                            form_stem[form] = stem
+                    for stem in set(aliases.values()):
+                        counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
+                weight = FIELD_WEIGHTS[name]
+                for stem, tf in counts.items():
+                    describing[stem] = describing.get(stem, 0.0) + weight * tf / (tf + k1)
+            for stem in describing.keys() | body.keys():
+                entry = raw.get(stem)
+                if entry is None:
+                    entry = raw[stem] = (array("i"), array("d"), array("d"))
+                entry[0].append(doc)
+                entry[1].append(describing.get(stem, 0.0))
+                entry[2].append(body.get(stem, 0.0))
+        return form_stem, raw
+
+
 def build_index(
     catalogue: Catalogue, analyzer: Analyzer | None = None, api_url: str | None = None
 ) -> BuiltIndex:
@@ -160,7 +215,6 @@ def build_index(
     # then share result-card chunks, so fewer files are downloaded.
     services = sorted(catalogue.services.values(), key=lambda s: (s.opd, s.title.lower(), s.id))
     n = len(services)
-    form_stem: dict[str, str] = {}
     # Average field lengths first (a cheap word count), so each document is scored in one pass
     # and only its postings are kept: memory stays flat at 10k services.
     totals: Counter = Counter()
@@ -171,47 +225,15 @@ def build_index(
 
     # Per stem: documents, score in the describing fields, score in the body. Each part gets its
     # own idf: "ktp" is in most services' requirements, but few services are about KTP.
-    raw: dict[str, tuple[array, array, array]] = {}
-    for doc, service in enumerate(services):
-        scores: dict[str, list[float]] = {}
-        for name, text in index_fields(service, catalogue).items():
-            sequence, distinct = analyzer.field(text)
-            for form, stem in distinct.items():
-                if form not in form_stem:
-                    form_stem[form] = stem
-            counts: dict[str, float] = Counter(sequence)
-            if name != BODY:
-                # adjacent words of a describing field ("kehilangan pekerjaan"): a phrase bonus
-                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
-            if name != BODY and expander.starts.intersection(sequence):
-                aliases = expander.expand(sequence)
-                for form, stem in aliases.items():
-                    if form not in form_stem:
-                        form_stem[form] = stem
-                for stem in set(aliases.values()):
-                    counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-            k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
-            weight = FIELD_WEIGHTS.get(name, 1.0)
-            part = 1 if name == BODY else 0
-            for stem, tf in counts.items():
-                pair = scores.get(stem)
-                if pair is None:
-                    pair = scores[stem] = [0.0, 0.0]
-                pair[part] += weight * tf / (tf + k1)
-        for stem, (describing, body) in scores.items():
-            entry = raw.get(stem)
-            if entry is None:
-                entry = raw[stem] = (array("i"), array("d"), array("d"))
-            entry[0].append(doc)
-            entry[1].append(describing)
-            entry[2].append(body)
+    job = _ScoringJob(services, catalogue, analyzer, expander, average)
+    form_stem, raw = job.run()
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     combined: dict[str, tuple[array, list[float]]] = {}
     for stem, (docs, describing, body) in raw.items():
-        idf_describing = idf(sum(1 for v in describing if v))
+        idf_describing = idf(len(describing) - describing.count(0.0))
         idf_body = idf(len(docs))
         combined[stem] = (
             docs,
