@@ -113,6 +113,21 @@ def _parse_rule(line: str, path: Path, number: int) -> Rule:
     return Rule(aliases, targets, equivalent=not sep)
 
 
+def dictionary_version(folder: Path = DICTIONARY_DIR) -> tuple:
+    """Changes whenever an editor changes a dictionary file."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.txt")))
+
+
+@functools.lru_cache(maxsize=2)
+def _shared_analyzer(version: tuple) -> Analyzer:
+    return Analyzer(Dictionary.load())
+
+
+def default_analyzer() -> Analyzer:
+    """One analyzer per process and dictionary version: its stem cache makes rebuilds fast."""
+    return _shared_analyzer(dictionary_version())
+
+
 class Analyzer:
     """Turns text into index terms; used at index time and by the Python search."""
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from catalogue.files import Catalogue
 from catalogue.records import Service
 
-from .analysis import Analyzer
+from .analysis import Analyzer, default_analyzer
 
 FORMAT_VERSION = 1
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
@@ -209,7 +209,7 @@ def build_index(
     catalogue: Catalogue, analyzer: Analyzer | None = None, api_url: str | None = None
 ) -> BuiltIndex:
     """The index files for `catalogue`; `api_url` tells the page to try that search API first."""
-    analyzer = analyzer or Analyzer()
+    analyzer = analyzer or default_analyzer()
     expander = SynonymExpander(analyzer)
     # Related services side by side (same agency, similar titles): the top results of a query
     # then share result-card chunks, so fewer files are downloaded.
