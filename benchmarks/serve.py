@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/serve.py                # one wrk run each, 10 s, 50 connections
     .venv/bin/python benchmarks/serve.py --sync         # also gunicorn's sync workers, for reference
+    .venv/bin/python benchmarks/serve.py --rounds 3     # alternate the servers, print medians
 
 Both serve the same built portal folder (the shared catalogue) on 127.0.0.1; wrk asks for one
 service page with keep-alive connections, as browsers do. One run each (the 2 CPUs are shared
-by wrk, the server and other people's work), so read the ratio, not the absolute figures.
+by wrk, the server and other people's work), so read the ratio, not the absolute figures; with
+--rounds N the servers take turns N times and the medians are printed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,6 +120,22 @@ def gunicorn(tmp: Path, portal: Path, port: int, extra: list[str]) -> subprocess
     )
 
 
+def run_nginx(tmp: Path, portal: Path, args) -> float:
+    port = free_port()
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(workers=os.cpu_count() or 2, tmp=tmp, port=port, root=portal))
+    nginx = subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port, nginx)
+        return wrk(port, args.seconds, args.connections)
+    finally:
+        stop(nginx)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,6 +143,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--sync", action="store_true", help="also measure gunicorn sync workers")
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the servers N times (medians)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -139,40 +159,30 @@ def main() -> None:
         portal = tmp / "portal"
         build_portal(load_catalogue(SHARED), portal, "http://127.0.0.1", search=False)
 
-        port = free_port()
-        conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(workers=os.cpu_count() or 2, tmp=tmp, port=port, root=portal))
-        nginx = subprocess.Popen(
-            [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for(port, nginx)
-            results["nginx"] = wrk(port, args.seconds, args.connections)
-        finally:
-            stop(nginx)
-
         worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
         variants = [(f"gunicorn {worker_class} + WhiteNoise", [])]
         if args.sync:
             variants.append(("gunicorn sync + WhiteNoise", ["--worker-class", "sync", "--keep-alive", "0"]))
-        for label, extra in variants:
-            port = free_port()
-            server = gunicorn(tmp, portal, port, extra)
-            try:
-                wait_for(port, server)
-                results[label] = wrk(port, args.seconds, args.connections)
-            finally:
-                stop(server)
+        for _ in range(args.rounds):
+            results.setdefault("nginx", []).append(run_nginx(tmp, portal, args))
+            for label, extra in variants:
+                port = free_port()
+                server = gunicorn(tmp, portal, port, extra)
+                try:
+                    wait_for(port, server)
+                    results.setdefault(label, []).append(wrk(port, args.seconds, args.connections))
+                finally:
+                    stop(server)
 
     print(
         f"\nGET {PAGE}, wrk -t2 -c{args.connections} -d{args.seconds}s, loopback,"
         f" {os.cpu_count()} CPUs (shared)"
     )
-    print(f"{'server':<32} {'req/s':>10} {'× nginx':>8}")
-    for label, rate in results.items():
-        print(f"{label:<32} {rate:>10.0f} {rate / results['nginx']:>8.2f}")
+    medians = {label: statistics.median(rates) for label, rates in results.items()}
+    print(f"{'server':<32} {'req/s':>10} {'× nginx':>8}   runs")
+    for label, rate in medians.items():
+        runs = " ".join(f"{r:.0f}" for r in results[label])
+        print(f"{label:<32} {rate:>10.0f} {rate / medians['nginx']:>8.2f}   {runs}")
 
 
 if __name__ == "__main__":
