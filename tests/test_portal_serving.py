@@ -86,6 +86,18 @@ def test_pages_carry_security_headers_and_short_caching(server):
     assert again.status == 304
 
 
+def test_a_page_without_its_slash_redirects_with_the_same_headers(server):
+    response, _ = get(server, "/layanan/ktp-el-pemula")
+    assert response.status == 302
+    assert response.getheader("Location") == "ktp-el-pemula/"
+    assert "frame-ancestors 'none'" in response.getheader("Content-Security-Policy")
+    head = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=10)
+    head.request("HEAD", "/layanan/ktp-el-pemula/")
+    answer = head.getresponse()
+    assert answer.status == 200 and answer.read() == b""
+    head.close()
+
+
 def test_hashed_assets_are_immutable_and_text_is_sent_compressed(server):
     (css,) = (server["portal"] / "assets").glob("santer.*.css")
     response, _ = get(server, f"/assets/{css.name}", {"Accept-Encoding": "gzip, br"})

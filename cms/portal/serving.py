@@ -18,6 +18,7 @@ from pathlib import Path
 from wsgiref.headers import Headers
 
 from whitenoise import WhiteNoise
+from whitenoise.responders import StaticFile
 from whitenoise.string_utils import decode_path_info
 
 from site_builder.theme import HASHED_ASSET_RE
@@ -27,10 +28,9 @@ DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/",
 HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
 IMMUTABLE = "public, max-age=31536000, immutable"
 SECURITY_HEADERS = {
-    # Scripts only from the portal itself; 'wasm-unsafe-eval' lets the static search's
-    # WebAssembly run (it allows no inline script and no eval of strings).
+    # Scripts and styles only from the portal itself (JSON-LD blocks are data, not scripts).
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
@@ -68,9 +68,18 @@ class BuildFiles(WhiteNoise):
         self._bytes: dict[str, bytes] = {}
         self._cached = 0
 
+    def redirect(self, from_url, to_url):
+        redirect = super().redirect(from_url, to_url)  # "/layanan/x" → "x/"
+        redirect.response.headers.extend(SECURITY_HEADERS.items())
+        return redirect
+
     def serve(self, static_file, environ, start_response):
-        method = environ["REQUEST_METHOD"]
-        if method != "GET" or "HTTP_RANGE" in environ or static_file.is_not_modified(environ):
+        if (
+            not isinstance(static_file, StaticFile)
+            or environ["REQUEST_METHOD"] != "GET"
+            or "HTTP_RANGE" in environ
+            or static_file.is_not_modified(environ)
+        ):
             return super().serve(static_file, environ, start_response)
         path, headers = static_file.get_path_and_headers(environ)
         body = self._bytes.get(path)
