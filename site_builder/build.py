@@ -299,6 +299,7 @@ class BuildJob:
             data = text.encode("utf-8")
             path.write_bytes(data)
             compressor.compress_data(str(path), data)
+        self._link_unchanged_compressed(SEARCH_DIR)
         done = {page.path for page in self.pages} | {"sitemap.xml", "robots.txt"}
         skip_dirs = {"layanan", "assets"}  # pages and theme assets are compressed already
         for dirpath, dirs, files in os.walk(self.build_dir):
@@ -315,6 +316,27 @@ class BuildJob:
                 with open(path, "rb") as fh:
                     compressor.compress_data(path, fh.read())
 
+    def _link_unchanged_compressed(self, folder: str) -> None:
+        """Files under `folder` identical to the live build's take its .br/.gz (hard links).
+
+        The search index is rewritten on every publish under a new digest folder, but a
+        publish changes few of its files; recompressing the others costs most of an update.
+        """
+        if not (self.previous and self.previous_manifest):
+            return  # a full build compresses everything itself
+        old_roots = [d for d in (self.previous / folder).glob("*") if d.is_dir()]
+        for new_root in (d for d in (self.build_dir / folder).glob("*") if d.is_dir()):
+            for old_root in old_roots:
+                for dirpath, _dirs, files in os.walk(new_root):
+                    for name in files:
+                        new = os.path.join(dirpath, name)
+                        old = os.path.join(old_root, os.path.relpath(new, new_root))
+                        if name.endswith((".br", ".gz")) or not _same_bytes(old, new):
+                            continue
+                        for suffix in (".br", ".gz"):
+                            with contextlib.suppress(FileNotFoundError, FileExistsError):
+                                os.link(old + suffix, new + suffix)
+
     def manifest(self) -> dict:
         return {
             "builder": BUILDER_VERSION,
@@ -325,6 +347,17 @@ class BuildJob:
 
 
 _ACTIVE_JOB: BuildJob | None = None
+SEARCH_DIR = "_search"
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            return fa.read() == fb.read()
+    except FileNotFoundError:
+        return False
 
 
 def _write_page(compressor: PortalCompressor, path: str, data: bytes) -> None:
