@@ -33,7 +33,7 @@ class LinkReportView(ReportView):
     paginate_by = 100
     no_results_message = _("Tidak ada tautan yang rusak atau lambat.")
     columns = [
-        Column("opd", label=_("OPD")),
+        Column("opd_name", label=_("OPD")),
         Column("label", label=_("Aplikasi / layanan")),
         Column("kind", label=_("Jenis"), accessor="get_kind_display"),
         Column("url", label=_("Alamat")),
@@ -64,6 +64,14 @@ class LinkReportView(ReportView):
 
     def get_filename(self):
         return "kesehatan-tautan"
+
+    def decorate_paginated_queryset(self, object_list):
+        from django.apps import apps
+
+        names = dict(apps.get_model("services", "OpdPage").objects.values_list("slug", "title"))
+        for row in object_list:
+            row.opd_name = names.get(row.opd, row.opd)
+        return object_list
 
     def get_queryset(self):
         rows = LinkStatus.objects.problems().order_by("opd", "kind", "label")

@@ -82,6 +82,7 @@ def test_superuser_sees_every_broken_or_slow_link(links, client, admin_user):
     for label in ("Dafduk Online", "Kartu Keluarga", "SiCantik", "Bangunan Gedung"):
         assert label in html
     assert "KTP-el" not in html  # healthy links are not listed
+    assert "Dinas Penanaman Modal dan PTSP" in html  # grouped by OPD, shown by name
 
 
 def test_an_opd_editor_sees_only_their_own_opds_links(links, client):
