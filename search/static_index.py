@@ -52,6 +52,7 @@ ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itse
 # things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
 BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
+BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 MAX_SHARD_BYTES = 2000
@@ -183,8 +184,11 @@ class _ScoringJob:
                 if name == BODY:
                     body = {stem: tf / (tf + k1) for stem, tf in counts.items()}  # weight 1
                     continue
-                # adjacent words of a describing field ("kehilangan pekerjaan"): a phrase bonus
-                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
+                if name in BIGRAM_FIELDS:
+                    # adjacent words ("kehilangan pekerjaan"): a phrase bonus
+                    counts.update(
+                        f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False)
+                    )
                 if expander.starts.intersection(sequence):
                     aliases = expander.expand(sequence)
                     for form, stem in aliases.items():
