@@ -1,8 +1,9 @@
 """The background worker: portal updates after publishing, and the periodic link check.
 
 It runs django-tasks-db's own worker loop for the "portal" queue (polling often, so a
-publish is live within a second), a second one for the "links" queue in a thread (a slow
-link check must not hold up publishing), and a small scheduler that enqueues the link
+publish is live within a second); in threads, one for the "links" queue (a slow link check
+must not hold up publishing) and one for the "default" queue, where Wagtail puts its own
+tasks (search and reference index updates); and a small scheduler that enqueues the link
 check every LINK_CHECK_INTERVAL_SECONDS and retries a failed portal update after
 PUBLISH_RETRY_SECONDS.
 """
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
-from django_tasks import TaskResultStatus
+from django_tasks import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from cms.links.models import LinkStatus
@@ -80,18 +81,22 @@ class Command(BaseCommand):
             ran = run_ready(PORTAL_QUEUE)
             self.stdout.write(f"{ran} tugas pembaruan portal dijalankan.")
             return
+        # Wagtail's own tasks (search and reference index) wait in the default queue of the same
+        # database backend: nothing else runs them.
+        background = [(self._queue_loop, (DEFAULT_TASK_QUEUE_NAME, 1.0))]
         if not no_links:
-            threading.Thread(target=self._links_loop, name="links-worker", daemon=True).start()
-            threading.Thread(target=self._scheduler_loop, name="scheduler", daemon=True).start()
+            background += [(self._queue_loop, (LINKS_QUEUE, 2.0)), (self._scheduler_loop, ())]
+        for target, args in background:
+            threading.Thread(target=target, args=args, daemon=True).start()
         self.stdout.write(f"publish_worker: antrean '{PORTAL_QUEUE}' → {settings.PORTAL_DIR}")
         worker = make_worker(PORTAL_QUEUE, interval)
         worker.configure_signals()
         worker.run()
 
     @staticmethod
-    def _links_loop():
+    def _queue_loop(queue: str, interval: float):
         try:
-            make_worker(LINKS_QUEUE, 2.0).run()
+            make_worker(queue, interval).run()
         finally:
             connection.close()
 
