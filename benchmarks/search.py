@@ -204,9 +204,11 @@ def search_page_site(site: Path, scripts: list[str], template_portal: Path | Non
         html = (template_portal / "cari" / "index.html").read_text(encoding="utf-8")
         import re
 
-        old = re.findall(r'<script src="(/_search/[^"]+)"', html)
-        for old_src, new_src in zip(old, scripts, strict=True):
-            html = html.replace(old_src, new_src)
+        by_name = {re.sub(r"\.[0-9a-f]{10}\.js$", "", url.rsplit("/", 1)[1]): url for url in scripts}
+        for old_src in re.findall(r'<script src="(/_search/[^"]+)"', html):
+            html = html.replace(
+                old_src, by_name[re.sub(r"\.[0-9a-f]{10}\.js$", "", old_src.rsplit("/", 1)[1])]
+            )
         for asset in template_portal.rglob("*.css"):
             target = site / asset.relative_to(template_portal)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -348,7 +350,7 @@ def main() -> int:
             built = run_child("santer", n, site)
             row = {"label": label, "engine": "santer", **built}
             if not args.no_browser:
-                search_page_site(site, built["scripts"], template)
+                search_page_site(site, built["scripts"] + built.get("page_scripts", []), template)
                 row.update(measure_santer(site, queries))
             rows.append(row)
             if not args.no_pagefind:

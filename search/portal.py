@@ -17,7 +17,8 @@ from catalogue.files import Catalogue
 from .static_index import BuiltIndex, build_index
 
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
-SCRIPTS = ("santer-search.js", "santer-search-ui.js")
+SCRIPTS = ("santer-search.js", "santer-search-ui.js")  # deferred on /cari/, in this order
+BOX_SCRIPT = "santer-search-box.js"  # deferred on every page: suggestions under the header box
 URL_ROOT = "/_search/"
 # With Elasticsearch configured, the CMS serves /api/search next to the portal (cms/search_api).
 API_URL = "/api/search"
@@ -31,7 +32,8 @@ def write_index(index: BuiltIndex, out_dir: Path) -> None:
 
 
 def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
-    """Build the index into site_dir/_search/ and return {"scripts": [deferred script URLs]}.
+    """Build the index into site_dir/_search/; return the deferred scripts of /cari/ ("scripts")
+    and of every page ("page_scripts").
 
     When ELASTICSEARCH_URL is set, the page asks /api/search first and falls back to this index.
     """
@@ -40,15 +42,17 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
     write_index(index, search_dir / index.digest)
-    scripts = []
-    for name in SCRIPTS:
+    urls = {}
+    for name in (*SCRIPTS, BOX_SCRIPT):
         source = (ASSETS_DIR / name).read_text(encoding="utf-8")
         if name == "santer-search.js":
             # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
             source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
+        elif name == BOX_SCRIPT:
+            source = f"var SANTER_SEARCH_ENGINE = {json.dumps(urls['santer-search.js'])};\n{source}"
         data = source.encode("utf-8")
         stem, suffix = name.rsplit(".", 1)
         hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
         (search_dir / hashed).write_bytes(data)
-        scripts.append(f"{URL_ROOT}{hashed}")
-    return {"scripts": scripts}
+        urls[name] = f"{URL_ROOT}{hashed}"
+    return {"scripts": [urls[name] for name in SCRIPTS], "page_scripts": [urls[BOX_SCRIPT]]}

@@ -265,3 +265,21 @@ def test_search_page_uses_elasticsearch_results_when_available(portal_with_api):
             browser.close()
     finally:
         server.shutdown()
+
+
+def test_header_search_box_suggests_services_while_typing(page):
+    page.goto(page.base + "/layanan/bphtb/")
+    page.fill("header form[role=search] input[name=q]", "bikin akte anak")
+    page.wait_for_selector("#saran-layanan:not([hidden]) a", state="visible")
+    hrefs = page.eval_on_selector_all("#saran-layanan a", "els => els.map(e => e.getAttribute('href'))")
+    assert hrefs[0] == "/layanan/akta-kelahiran/"
+    assert hrefs[-1].startswith("/cari/?q=")
+    assert page.get_attribute("header input[name=q]", "aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    assert page.get_attribute("header input[name=q]", "aria-expanded") == "false"
+    # the home page's own search box gets the same help
+    page.goto(page.base + "/")
+    page.fill("form[role=search] input[name=q]", "imb")
+    page.wait_for_selector("#saran-layanan:not([hidden]) a", state="visible")
+    first = page.eval_on_selector("#saran-layanan a", "e => e.getAttribute('href')")
+    assert first == "/layanan/persetujuan-bangunan-gedung/"
