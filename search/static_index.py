@@ -56,7 +56,7 @@ BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: ph
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 MAX_SHARD_BYTES = 2000
-CARDS_PER_CHUNK = 16
+CARDS_PER_CHUNK = 8
 SCORE_SCALE = 1000
 FEATURED_COUNT = 6
 

@@ -7,8 +7,8 @@
   if (!results || !window.SanterSearch) return;
   var S = window.SanterSearch;
   var BASE = window.SANTER_SEARCH_BASE;
-  var SHOWN = 20;
-  var CARDS = 30; // result cards fetched per search: what the filters count over
+  var SHOWN = 10; // results per page; "Tampilkan lebih banyak" adds as many
+  var POOL = 60; // results a filter chooses from (their cards load when a filter is used)
   var LAPOR = "https://www.lapor.go.id";
   var API_TIMEOUT_MS = 1500;
 
@@ -24,12 +24,18 @@
   var status = el("p", { class: "search-status", role: "status" });
   var filters = el("div", { class: "search-filters", hidden: "" });
   var help = el("div", { class: "search-help", hidden: "" });
+  var more = el("button", { type: "button", class: "button search-more", hidden: "" }, ["Tampilkan lebih banyak"]);
   results.parentNode.insertBefore(status, results);
   results.parentNode.insertBefore(filters, results);
   results.parentNode.insertBefore(help, results.nextSibling);
+  results.parentNode.insertBefore(more, results.nextSibling);
+  more.addEventListener("click", function () {
+    state.limit += SHOWN;
+    ensureCards(state.limit).then(render);
+  });
   results.setAttribute("aria-live", "polite");
 
-  var state = { query: "", cards: [], stems: [], category: "", opd: "" };
+  var state = { query: "", ranked: null, cards: [], stems: [], category: "", opd: "", limit: SHOWN };
   var generation = 0;
 
   function el(tag, attrs, children) {
@@ -61,11 +67,15 @@
     var select = el("select", { id: id, name: name });
     select.appendChild(el("option", { value: "" }, ["Semua"]));
     options.forEach(function (o) {
-      var option = el("option", { value: o[0] }, [o[1] + " (" + o[2] + ")"]);
+      var option = el("option", { value: o[0] }, [o[1]]);
       if (o[0] === current) option.selected = true;
       select.appendChild(option);
     });
-    select.addEventListener("change", function () { state[name] = select.value; render(); });
+    select.addEventListener("change", function () {
+      state[name] = select.value;
+      state.limit = SHOWN;
+      ensureCards(POOL).then(render);
+    });
     return el("p", {}, [el("label", { for: id }, [label + " "]), select]);
   }
 
@@ -78,7 +88,7 @@
     return Object.keys(counts).map(function (k) {
       var n = names[k];
       return n ? [n[0], n[1], counts[k]] : null;
-    }).filter(Boolean).sort(function (a, b) { return b[2] - a[2] || (a[1] < b[1] ? -1 : 1); });
+    }).filter(Boolean).sort(function (a, b) { return a[1] < b[1] ? -1 : 1; });
   }
 
   function renderFilters() {
@@ -110,15 +120,28 @@
     help.hidden = false;
   }
 
+  // Cards of the first n ranked results (static index; the API already sent its cards).
+  function ensureCards(n) {
+    if (!state.ranked || state.cards.length >= Math.min(n, state.ranked.length)) return Promise.resolve();
+    var mine = generation;
+    return index.cardsFor(state.ranked.slice(0, n).map(function (r) { return r[0]; })).then(function (cards) {
+      if (mine === generation) state.cards = cards;
+    });
+  }
+
   function render() {
     var meta = index.meta;
     var opdSlug = function (card) { return card[2] >= 0 ? meta.opds[card[2]][0] : ""; };
-    var shown = state.cards.filter(function (card) {
+    var matching = state.cards.filter(function (card) {
       var cats = card[3].map(function (c) { return meta.cats[c][0]; });
       return (!state.category || cats.indexOf(state.category) >= 0) && (!state.opd || opdSlug(card) === state.opd);
-    }).slice(0, SHOWN);
+    });
+    var shown = matching.slice(0, state.limit);
+    var filtered = state.category || state.opd;
+    var total = filtered ? matching.length : (state.ranked ? state.ranked.length : state.cards.length);
     clear(results);
     help.hidden = true;
+    more.hidden = true;
     if (state.query && shown.length) {
       var list = el("ol", { class: "search-results" });
       shown.forEach(function (card) {
@@ -130,7 +153,8 @@
         ]));
       });
       results.appendChild(list);
-      status.textContent = state.cards.length + " layanan ditemukan untuk \u201c" + state.query + "\u201d.";
+      more.hidden = total <= shown.length;
+      status.textContent = total + " layanan ditemukan untuk \u201c" + state.query + "\u201d.";
     } else if (state.query) {
       status.textContent = "Tidak ada layanan yang cocok dengan \u201c" + state.query + "\u201d.";
       renderHelp(state.query);
@@ -147,7 +171,7 @@
     if (!api || !window.fetch || !window.AbortController) return Promise.reject(new Error("no API"));
     var controller = new AbortController();
     var timeout = setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS);
-    var url = api + "?size=" + CARDS + "&q=" + encodeURIComponent(query);
+    var url = api + "?size=" + POOL + "&q=" + encodeURIComponent(query);
     return fetch(url, { signal: controller.signal, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         clearTimeout(timeout);
@@ -180,8 +204,8 @@
         stems.push(g[0]);
         g[2].forEach(function (alt) { stems.push(alt[0], alt[1]); });
       });
-      return index.cardsFor(ranked.slice(0, CARDS).map(function (r) { return r[0]; })).then(function (cards) {
-        return { backend: "static", stems: stems, cards: cards };
+      return index.cardsFor(ranked.slice(0, SHOWN).map(function (r) { return r[0]; })).then(function (cards) {
+        return { backend: "static", stems: stems, cards: cards, ranked: ranked };
       });
     });
   }
@@ -191,14 +215,15 @@
     query = query.trim();
     results.setAttribute("data-search-state", "loading");
     if (!query) {
-      state = { query: "", cards: [], stems: [], category: "", opd: "" };
+      state = { query: "", ranked: null, cards: [], stems: [], category: "", opd: "", limit: SHOWN };
       return index.load().then(function () { renderFilters(); render(); });
     }
     return index.load().then(function () {
       return viaApi(query).catch(function () { return viaStaticIndex(query); });
     }).then(function (found) {
       if (mine !== generation) return;
-      state = { query: query, cards: found.cards, stems: found.stems, category: "", opd: "" };
+      state = { query: query, ranked: found.ranked || null, cards: found.cards, stems: found.stems,
+        category: "", opd: "", limit: SHOWN };
       results.setAttribute("data-search-backend", found.backend);
       renderFilters();
       render();

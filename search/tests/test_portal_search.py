@@ -118,13 +118,19 @@ def test_typing_updates_results_with_highlighted_snippets(page):
 def test_filters_narrow_results_by_category_and_opd(page):
     page.goto(page.base + "/cari/?q=surat keterangan")
     page.wait_for_selector(DONE, state="attached")
-    before = result_ids(page)
-    options = page.eval_on_selector_all("#filter-opd option", "els => els.map(e => e.value)")
+    assert len(result_ids(page)) == 10
+    assert page.is_visible(".search-more")
+    options = page.eval_on_selector_all("#filter-opd option", "els => els.map(e => [e.value, e.textContent])")
     assert len(options) > 2  # "Semua" and at least two agencies
-    page.select_option("#filter-opd", options[1])
-    after = result_ids(page)
-    assert 0 < len(after) < len(before)
+    value, label = options[1]
+    page.select_option("#filter-opd", value)
+    metas = "[...document.querySelectorAll('[data-search-results] .meta')]"
+    page.wait_for_function(f"label => {metas}.every(m => m.textContent === label)", arg=label)
+    assert result_ids(page)
     assert page.get_attribute("label[for=filter-opd]", "for") == "filter-opd"
+    page.select_option("#filter-opd", "")
+    page.click(".search-more")
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] li').length > 10")
 
 
 def test_zero_results_offer_did_you_mean_and_ways_out(page):
