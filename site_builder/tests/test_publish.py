@@ -114,3 +114,12 @@ def test_a_plain_folder_is_replaced_by_the_first_build(catalogue, tmp_path):
     (out / "old.html").write_text("lama")
     build_portal(catalogue, out, SITE_URL, search=False)
     assert out.is_symlink() and (out / "index.html").is_file() and not (out / "old.html").exists()
+
+
+def test_one_edit_with_the_search_index_still_rerenders_only_a_few_pages(catalogue, tmp_path):
+    """Scripts on every page must keep their URL when only the index changes, or each publish
+    re-renders the whole portal (10k pages) instead of the pages that show the edited service."""
+    out = tmp_path / "portal"
+    build_portal(catalogue, out, SITE_URL)
+    report = build_portal(retitled(catalogue, "akta-kelahiran", "Akta Kelahiran (judul baru)"), out, SITE_URL)
+    assert report.rendered < 20, f"{report.rendered} of {report.pages} pages rendered again for one edit"
