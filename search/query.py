@@ -7,11 +7,13 @@ parity test runs the JavaScript in node and compares):
 1. fold and split the query; drop stop words; rewrite colloquial words
    ("ngurus" -> "urus", "gimana" -> "bagaimana");
 2. weigh low-meaning words down ("cara", "bikin", "mau": kept, weight 0.2);
-3. find each word in the index vocabulary (its shard): a known word gives its
-   stem; else a light affix-stripping guess ("nyari" -> "cari"); else the
-   closest known words by edit distance (1 for 4+ letters, 2 for 8+);
+3. find each word in the index (its hashed shard): a known word gives its stem;
+   an unknown one gives the first affix-stripping guess that exists ("nyari" ->
+   "cari") and the nearest known words with the same first letter, by edit
+   distance with swaps (1 for 4+ letters, 2 for 8+);
 4. score: sum over words of weight x best matching term's field-weighted score,
-   times the square of the share of query words the service matches.
+   plus a bonus where neighbouring query words are neighbours in a title,
+   keywords or life event, times the square of the share of query words matched.
 """
 
 from __future__ import annotations

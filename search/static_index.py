@@ -1,12 +1,15 @@
 """The compact, sharded static search index the portal downloads.
 
 Layout (all JSON, under one content-hashed folder):
-  meta.json       shard prefixes, agencies, categories, query-side dictionary, featured services
-  t/<prefix>.json words starting with <prefix>: {"f": {form: stem or ""}, "p": {stem: postings}}
-  d/<n>.json      16 result cards: [id, title, opd index, [category indices], summary]
+  meta.json    shard count, agencies, categories, query-side dictionary, featured services
+  t/<k>.json   the words whose FNV-1a hash modulo the shard count is k, and their stems'
+               postings: {"f": {form: stem or ""}, "p": {stem or "a_b" phrase: postings}}
+  v/<c>.json   every known word starting with letter c, most frequent first (typo correction)
+  d/<n>.json   8 result cards: [id, title, opd index, [category indices], summary]
 
-A query downloads meta.json, one shard per query word and the cards of the
-results it shows. Dictionary expansions (synonyms, abbreviations, old names,
+A query downloads meta.json, one shard per query word (and per pair of neighbouring
+words), a vocabulary file only for an unknown word, and the cards of the results it
+shows. Dictionary expansions (synonyms, abbreviations, old names,
 English) are applied at index time: a service that says "Persetujuan Bangunan
 Gedung" also carries the terms "pbg", "imb", "building", "permit"... in the same
 field, so the browser only rewrites colloquial words, weighs words and fixes typos.
