@@ -133,3 +133,26 @@ def test_a_new_build_is_served_without_restarting(server):
             break
         time.sleep(0.1)
     assert "Akta Kelahiran Baru" in body.decode()
+
+
+def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue_dir, tmp_path):
+    from cms.portal.serving import PortalApp
+
+    catalogue = load_catalogue(shared_catalogue_dir)
+    portal = tmp_path / "portal"
+    build_portal(catalogue, portal, SITE_URL, search=False)
+    app = PortalApp(lambda environ, start_response: [], portal)
+    app.live()
+    services = dict(catalogue.services)
+    for n in range(3):  # the build the app knows is retired and deleted
+        services["akta-kelahiran"] = dataclasses.replace(services["akta-kelahiran"], title=f"Judul {n}")
+        report = build_portal(
+            dataclasses.replace(catalogue, services=services), portal, SITE_URL, search=False
+        )
+        if report.cleanup:
+            report.cleanup.join()
+    statuses = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/layanan/akta-kelahiran/"}
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses == ["200 OK"]
+    assert b"Judul 2" in body

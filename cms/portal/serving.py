@@ -152,7 +152,15 @@ class PortalApp:
             return self.application(environ, start_response)
         static_file = files.files.get(decode_path_info(path))
         if static_file is not None:
-            return files.serve(static_file, environ, start_response)
+            try:
+                return files.serve(static_file, environ, start_response)
+            except FileNotFoundError:
+                if environ.get("santer.retried"):
+                    raise
+                # The build being served was retired (two publishes within one scan): switch now.
+                environ["santer.retried"] = True
+                self._load(self._target())
+                return self(environ, start_response)
         return self._django_or_not_found(files, environ, start_response)
 
     def _django_or_not_found(self, files: WhiteNoise, environ, start_response):
