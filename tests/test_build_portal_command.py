@@ -52,3 +52,24 @@ def test_without_a_database_the_build_fails_cleanly(tmp_path):
     assert failed.returncode != 0
     assert "migrate" in failed.stderr
     assert not out.exists()
+
+
+def test_rollback_serves_the_previous_build_again(shared_catalogue_dir, tmp_path):
+    out = tmp_path / "portal"
+    for url in ("http://127.0.0.1", "https://santer.example"):
+        done = manage(
+            "build_portal",
+            "--out",
+            str(out),
+            "--catalogue",
+            str(shared_catalogue_dir),
+            "--site-url",
+            url,
+            "--no-search",
+            data=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+    assert "https://santer.example/" in (out / "index.html").read_text()
+    back = manage("build_portal", "--out", str(out), "--rollback", data=tmp_path)
+    assert back.returncode == 0, back.stderr
+    assert "http://127.0.0.1/" in (out / "index.html").read_text()

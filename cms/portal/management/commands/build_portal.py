@@ -10,6 +10,7 @@ from django.db import DatabaseError
 
 from catalogue import RecordError, load_catalogue
 from site_builder import BuildError, build_portal
+from site_builder import rollback as site_builder_rollback
 
 
 class Command(BaseCommand):
@@ -34,8 +35,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--jobs", type=int, default=None, help="jumlah proses render (default: jumlah CPU)"
         )
+        parser.add_argument(
+            "--rollback", action="store_true", help="sajikan lagi hasil build sebelumnya (tanpa membangun)"
+        )
 
-    def handle(self, *args, out, site_url, catalogue, full, no_search, jobs, **options):
+    def handle(self, *args, out, site_url, catalogue, full, no_search, jobs, rollback, **options):
+        if rollback:
+            try:
+                previous = site_builder_rollback(Path(out))
+            except FileNotFoundError as exc:
+                raise CommandError(f"Tidak ada build sebelumnya untuk {out}.") from exc
+            self.stdout.write(self.style.SUCCESS(f"{out} kembali ke {previous.name}"))
+            return
         try:
             records = load_catalogue(catalogue) if catalogue else self.published()
             report = build_portal(
