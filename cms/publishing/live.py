@@ -41,6 +41,8 @@ class LiveCatalogue:
         self._services: dict[int, tuple[tuple, Service | None]] = {}
         self._context_key: tuple | None = None
         self.last_reexported = 0
+        self._linking: set[int] = set()  # services whose description links to other pages
+        self._link_targets: frozenset = frozenset()
 
     def load(self) -> Catalogue:
         from cms.links.health import down_app_slugs
@@ -76,14 +78,22 @@ class LiveCatalogue:
         )
         if context_key != self._context_key:
             self._services.clear()
+            self._linking.clear()
             self._context_key = context_key
 
-        rows = (
+        rows = list(
             ServicePage.objects.live()
             .public()
             .order_by("slug")
             .values_list("pk", "slug", "path", "last_published_at", "latest_revision_id")
         )
+        # A description's links to other pages become their portal URLs, or lose their target
+        # when that page is not live: when the live pages change, re-export the linking services.
+        link_targets = frozenset((pk, slug) for pk, slug, *_rest in rows) | {
+            (p.pk, p.slug) for p in opd_pages
+        }
+        relink = self._linking if link_targets != self._link_targets else set()
+        self._link_targets = link_targets
         wanted: list[tuple[int, str, tuple]] = []
         stale: dict[int, tuple] = {}
         for pk, slug, path, published_at, revision in rows:
@@ -93,7 +103,7 @@ class LiveCatalogue:
             fingerprint = (slug, path, opd.slug, published_at, revision)
             wanted.append((pk, slug, fingerprint))
             cached = self._services.get(pk)
-            if cached is None or cached[0] != fingerprint:
+            if cached is None or cached[0] != fingerprint or pk in relink:
                 stale[pk] = fingerprint
         if stale:
             pages = (
@@ -108,9 +118,14 @@ class LiveCatalogue:
                     logger.warning("layanan %s: aplikasi %s tidak terbit", record.id, record.app)
                     record = Service.from_dict({**record.to_dict(), "app": None, "deep_link": None})
                 self._services[page.pk] = (fingerprint, record)
+                if 'linktype="page"' in (page.description or ""):
+                    self._linking.add(page.pk)
+                else:
+                    self._linking.discard(page.pk)
         live_pks = {pk for pk, _slug, _fp in wanted}
         for pk in [pk for pk in self._services if pk not in live_pks]:
             del self._services[pk]
+            self._linking.discard(pk)
         for pk, slug, _fingerprint in wanted:
             catalogue.add(self._services[pk][1], f"services/{slug}.json")
         catalogue.check_references()

@@ -64,6 +64,25 @@ def test_after_a_series_of_edits_incremental_equals_full_rebuild(
     assert "Perizinan dan Usaha" in rebuilt["kategori/perizinan/index.html"].decode()
 
 
+def test_a_link_to_a_page_that_is_withdrawn_loses_its_target(imported, django_capture_on_commit_callbacks):
+    run_ready(PORTAL_QUEUE)
+    target = ServicePage.objects.get(slug="nib")
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(
+            ServicePage.objects.get(slug="pbg"),
+            description=f'<p>Lihat juga <a linktype="page" id="{target.pk}">NIB</a>.</p>',
+        )
+    run_ready(PORTAL_QUEUE)
+    page = Path(imported.PORTAL_DIR) / "layanan" / "pbg" / "index.html"
+    assert '<a href="/layanan/nib/" rel="noopener">NIB</a>' in page.read_text()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        target.unpublish()
+    run_ready(PORTAL_QUEUE)
+    assert "/layanan/nib/" not in page.read_text()  # the linking page was brought up to date too
+    assert live_catalogue() == published_catalogue()
+
+
 def _publish(page, **changes):
     for name, value in changes.items():
         setattr(page, name, value)
