@@ -38,3 +38,19 @@ def test_link_check_is_scheduled_when_due_and_only_once(db, settings):
     assert not link_check_due()  # one is already waiting
     schedule_once()
     assert queued.count() == 1
+
+
+def test_an_update_cut_short_by_a_stopped_worker_is_marked_failed_and_retried(imported, settings):
+    settings.PUBLISH_RETRY_SECONDS = 0
+    DBTaskResult.objects.all().delete()  # its task was taken by the worker that died
+    PublishRun.objects.create(reasons="terbit: layanan")  # "running" when the worker died
+    out = StringIO()
+    call_command("publish_worker", "--batch", stdout=out)
+    assert "0 tugas" in out.getvalue()
+    cut_short = PublishRun.objects.get()
+    assert cut_short.status == PublishRun.Status.FAILED and "berhenti" in cut_short.error
+    schedule_once()
+    call_command("publish_worker", "--batch", stdout=StringIO())
+    assert PublishRun.objects.count() == 2
+    assert PublishRun.objects.first().status == PublishRun.Status.SUCCEEDED
+    assert "Penerbitan KTP-el Pemula" in page_html(settings, "ktp-el-pemula")

@@ -77,6 +77,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-links", action="store_true", help="Tanpa pemeriksaan tautan berkala.")
 
     def handle(self, *args, interval, batch, no_links, **options):
+        interrupted = PublishRun.objects.filter(status=PublishRun.Status.RUNNING).update(
+            status=PublishRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error="Pekerja berhenti di tengah pembaruan; portal tetap pada versi sebelumnya.",
+        )
+        if interrupted:  # the scheduler's retry brings the portal up to date again
+            logger.warning("%d interrupted portal update(s) marked failed", interrupted)
         if batch:
             ran = run_ready(PORTAL_QUEUE)
             self.stdout.write(f"{ran} tugas pembaruan portal dijalankan.")
