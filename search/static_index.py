@@ -179,9 +179,7 @@ class _ScoringJob:
             body: dict[str, float] = {}
             for name, text in index_fields(service, catalogue).items():
                 sequence, distinct = analyzer.field(text)
-                for form, stem in distinct.items():
-                    if form not in form_stem:
-                        form_stem[form] = stem
+                form_stem.update(distinct)  # a word always has the same stem: overwriting is harmless
                 counts: dict[str, float] = Counter(sequence)
                 k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
                 if name == BODY:
@@ -194,9 +192,7 @@ class _ScoringJob:
                     )
                 if expander.starts.intersection(sequence):
                     aliases = expander.expand(sequence)
-                    for form, stem in aliases.items():
-                        if form not in form_stem:
-                            form_stem[form] = stem
+                    form_stem.update(aliases)
                     for stem in set(aliases.values()):
                         counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
                 weight = FIELD_WEIGHTS[name]
