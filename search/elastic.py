@@ -49,9 +49,9 @@ def synonym_rules(dictionary: Dictionary) -> list[str]:
     return rules
 
 
-indonesian_stop = token_filter(
-    "santer_stop", "stop", stopwords=["_indonesian_", *sorted(_DICTIONARY.stop_words)], ignore_case=True
-)
+# Lucene's Indonesian list and ours, as two filters (a stop filter takes a language name or a list).
+lucene_indonesian_stop = token_filter("santer_stop_lucene", "stop", stopwords="_indonesian_")
+indonesian_stop = token_filter("santer_stop", "stop", stopwords=sorted(_DICTIONARY.stop_words))
 protected_words = token_filter("santer_protected", "keyword_marker", keywords=sorted(_DICTIONARY.no_stem))
 indonesian_stemmer = token_filter("santer_stemmer", "stemmer", language="indonesian")
 service_synonyms = token_filter(
@@ -63,7 +63,14 @@ service_synonyms = token_filter(
 santer_indonesian = analyzer(
     "santer_indonesian",
     tokenizer="standard",
-    filter=["lowercase", "asciifolding", indonesian_stop, protected_words, indonesian_stemmer],
+    filter=[
+        "lowercase",
+        "asciifolding",
+        lucene_indonesian_stop,
+        indonesian_stop,
+        protected_words,
+        indonesian_stemmer,
+    ],
 )
 santer_indonesian_search = analyzer(
     "santer_indonesian_search",

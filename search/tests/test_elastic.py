@@ -34,6 +34,7 @@ def test_indonesian_analyzers_index_and_search_side(index_dict):
     assert index_chain["filter"] == [
         "lowercase",
         "asciifolding",
+        "santer_stop_lucene",
         "santer_stop",
         "santer_protected",
         "santer_stemmer",
