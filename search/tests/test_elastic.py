@@ -43,10 +43,8 @@ def test_indonesian_analyzers_index_and_search_side(index_dict):
     assert search_chain["filter"][:3] == ["lowercase", "asciifolding", "santer_synonyms"]
     filters = analysis["filter"]
     assert filters["santer_stemmer"] == {"type": "stemmer", "language": "indonesian"}
-    assert (
-        "_indonesian_" in filters["santer_stop"]["stopwords"]
-        and "yang" in filters["santer_stop"]["stopwords"]
-    )
+    assert filters["santer_stop_lucene"] == {"type": "stop", "stopwords": "_indonesian_"}
+    assert "yang" in filters["santer_stop"]["stopwords"] and "the" in filters["santer_stop"]["stopwords"]
     assert "meninggal" in filters["santer_protected"]["keywords"]
     assert filters["santer_synonyms"]["type"] == "synonym_graph"
 
