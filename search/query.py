@@ -13,7 +13,8 @@ parity test runs the JavaScript in node and compares):
    distance with swaps (1 for 4+ letters, 2 for 8+);
 4. score: sum over words of weight x best matching term's field-weighted score,
    plus a bonus where neighbouring query words are neighbours in a title,
-   keywords or life event, times the square of the share of query words matched.
+   keywords or life event, times the square of the share of the query matched
+   (words counted by squared weight, so low-meaning words hardly decide it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .analysis import words
 from .static_index import shard_of
 
 SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i", "in", "s")
+PARTICLES = ("nya", "lah", "kah", "pun")
 # (prefix, replacement): nasal prefixes put back the first letter they swallowed.
 PREFIXES = (
     ("di", ""),
@@ -195,17 +197,28 @@ class StaticSearcher:
                 break
         return found + [(form, self.lookup(form), TYPO_FACTORS[d]) for form, d in self.typo_candidates(word)]
 
+    def low_weight(self, word: str) -> float:
+        """A word's weight: low for low-meaning words, also with a particle ("syaratnya")."""
+        low = self.meta["low"]
+        if word in low:
+            return low[word]
+        for particle in PARTICLES:
+            if word.endswith(particle) and len(word) - len(particle) >= MIN_VARIANT:
+                return low.get(word[: -len(particle)], 1.0)
+        return 1.0
+
     def analyze(self, query: str) -> list[Group]:
-        low, coll = self.meta["low"], self.meta["coll"]
-        groups = []
+        coll = self.meta["coll"]
+        groups: list[Group] = []
         for word in words(query):
             if word in self.stop:
                 continue
-            weight = low.get(word, 1.0)
+            weight = self.low_weight(word)
             for rewritten in coll.get(word, [word]):
-                if rewritten in self.stop:
+                # "bikin" is rewritten to "buat": a word counts once however it was typed
+                if rewritten in self.stop or any(g.word == rewritten for g in groups):
                     continue
-                weight_here = min(weight, low.get(rewritten, 1.0))
+                weight_here = min(weight, self.low_weight(rewritten))
                 groups.append(Group(rewritten, weight_here, self.resolve(rewritten)))
         return groups
 
@@ -227,7 +240,7 @@ class StaticSearcher:
         for group in groups:
             if not group.alts:
                 continue
-            total += group.weight
+            total += group.weight * group.weight
             best: dict[int, float] = {}
             for form, stem, factor in group.alts:
                 for doc, score in self.postings(form, stem).items():
@@ -236,7 +249,7 @@ class StaticSearcher:
                         best[doc] = value
             for doc, value in best.items():
                 scores[doc] = scores.get(doc, 0.0) + group.weight * value
-                matched[doc] = matched.get(doc, 0.0) + group.weight
+                matched[doc] = matched.get(doc, 0.0) + group.weight * group.weight
         # neighbouring query words that are neighbours in a service's describing field
         for key, weight in self.bigrams(groups):
             for doc, score in self.postings(key, key).items():

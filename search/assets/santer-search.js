@@ -5,6 +5,7 @@
   "use strict";
 
   var SUFFIXES = ["nya", "lah", "kah", "kan", "an", "i", "in", "s"];
+  var PARTICLES = ["nya", "lah", "kah", "pun"];
   var PREFIXES = [
     ["di", ""], ["ke", ""], ["se", ""], ["ter", ""], ["ber", ""], ["be", ""],
     ["meng", "k"], ["meny", "s"], ["mem", "p"], ["men", "t"], ["me", ""],
@@ -200,18 +201,33 @@
     }));
   };
 
+  // A word's weight: low for low-meaning words, also with a particle ("syaratnya").
+  Index.prototype.lowWeight = function (word) {
+    var low = this.meta.low;
+    var has = function (w) { return Object.prototype.hasOwnProperty.call(low, w); };
+    if (has(word)) return low[word];
+    for (var i = 0; i < PARTICLES.length; i++) {
+      var p = PARTICLES[i];
+      if (word.endsWith(p) && word.length - p.length >= MIN_VARIANT) {
+        var base = word.slice(0, -p.length);
+        return has(base) ? low[base] : 1.0;
+      }
+    }
+    return 1.0;
+  };
+
   Index.prototype.queryWords = function (query) {
     var self = this;
-    var low = this.meta.low, coll = this.meta.coll;
+    var coll = this.meta.coll;
     var out = [];
     words(query).forEach(function (word) {
       if (self.stop.has(word)) return;
-      var weight = Object.prototype.hasOwnProperty.call(low, word) ? low[word] : 1.0;
+      var weight = self.lowWeight(word);
       var rewritten = Object.prototype.hasOwnProperty.call(coll, word) ? coll[word] : [word];
       rewritten.forEach(function (r) {
-        if (self.stop.has(r)) return;
-        var own = Object.prototype.hasOwnProperty.call(low, r) ? low[r] : 1.0;
-        out.push([r, Math.min(weight, own)]);
+        // "bikin" is rewritten to "buat": a word counts once however it was typed
+        if (self.stop.has(r) || out.some(function (o) { return o[0] === r; })) return;
+        out.push([r, Math.min(weight, self.lowWeight(r))]);
       });
     });
     return out;
@@ -261,7 +277,7 @@
     groups.forEach(function (group) {
       var weight = group[1], alts = group[2];
       if (!alts.length) return;
-      total += weight;
+      total += weight * weight;
       var best = new Map();
       alts.forEach(function (alt) {
         self.postings(alt[0], alt[1]).forEach(function (score, doc) {
@@ -271,7 +287,7 @@
       });
       best.forEach(function (value, doc) {
         scores.set(doc, (scores.get(doc) || 0.0) + weight * value);
-        matched.set(doc, (matched.get(doc) || 0.0) + weight);
+        matched.set(doc, (matched.get(doc) || 0.0) + weight * weight);
       });
     });
     // neighbouring query words that are neighbours in a service's describing field

@@ -95,3 +95,11 @@ def test_analyzer_is_reusable_with_a_custom_dictionary():
     custom = Dictionary.load()
     analyzer = Analyzer(custom)
     assert analyzer.dictionary is custom
+
+
+def test_particles_keep_low_weight_and_rewrites_count_once(searcher):
+    groups = searcher.analyze("syaratnya apa aja buat bikin ktp")
+    weights = {g.word: g.weight for g in groups}
+    assert weights["syaratnya"] < 0.5  # "syarat" + particle "-nya"
+    assert [g.word for g in groups].count("buat") == 1  # "bikin" is "buat", already there
+    assert searcher.search("syaratnya apa aja buat bikin ktp", 1)[0][0] == "ktp-el-pemula"
