@@ -164,15 +164,16 @@ class _ScoringJob:
     expander: SynonymExpander
     average: dict[str, float]
 
-    def run(self) -> tuple[dict[str, str], dict[str, tuple[array, array, array]]]:
+    def run(self):
         # (Forked workers were tried: pickling the per-stem arrays back costs more than it saves.)
         return self.score_range(0, len(self.services))
 
     def score_range(self, start: int, stop: int):
-        """{form: stem} and, per stem, (documents, describing-field score, body score)."""
+        """{form: stem} and, per stem, (documents, scores) of the describing fields and of the body."""
         analyzer, expander, average, catalogue = self.analyzer, self.expander, self.average, self.catalogue
         form_stem: dict[str, str] = {}
-        raw: dict[str, tuple[array, array, array]] = {}
+        raw_describing: dict[str, tuple[array, array]] = {}
+        raw_body: dict[str, tuple[array, array]] = {}
         for doc in range(start, stop):
             service = self.services[doc]
             describing: dict[str, float] = {}
@@ -198,14 +199,14 @@ class _ScoringJob:
                 weight = FIELD_WEIGHTS[name]
                 for stem, tf in counts.items():
                     describing[stem] = describing.get(stem, 0.0) + weight * tf / (tf + k1)
-            for stem in describing.keys() | body.keys():
-                entry = raw.get(stem)
-                if entry is None:
-                    entry = raw[stem] = (array("i"), array("d"), array("d"))
-                entry[0].append(doc)
-                entry[1].append(describing.get(stem, 0.0))
-                entry[2].append(body.get(stem, 0.0))
-        return form_stem, raw
+            for part, scores in ((raw_describing, describing), (raw_body, body)):
+                for stem, score in scores.items():
+                    entry = part.get(stem)
+                    if entry is None:
+                        entry = part[stem] = (array("i"), array("d"))
+                    entry[0].append(doc)
+                    entry[1].append(score)
+        return form_stem, raw_describing, raw_body
 
 
 def build_index(
@@ -229,20 +230,30 @@ def build_index(
     # Per stem: documents, score in the describing fields, score in the body. Each part gets its
     # own idf: "ktp" is in most services' requirements, but few services are about KTP.
     job = _ScoringJob(services, catalogue, analyzer, expander, average)
-    form_stem, raw = job.run()
+    form_stem, raw_describing, raw_body = job.run()
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    combined: dict[str, tuple[array, list[float]]] = {}
-    for stem, (docs, describing, body) in raw.items():
-        idf_describing = idf(len(describing) - describing.count(0.0))
-        idf_body = idf(len(docs))
-        combined[stem] = (
-            docs,
-            [d * idf_describing + b * idf_body for d, b in zip(describing, body, strict=True)],
-        )
-    del raw
+    combined: dict[str, tuple[list[int], list[float]]] = {}
+    empty: tuple[array, array] = (array("i"), array("d"))
+    for stem in raw_describing.keys() | raw_body.keys():
+        d_docs, d_values = raw_describing.get(stem, empty)
+        b_docs, b_values = raw_body.get(stem, empty)
+        idf_describing = idf(len(d_docs))
+        if not b_docs:
+            combined[stem] = (list(d_docs), [v * idf_describing for v in d_values])
+            continue
+        idf_body = idf(len(set(b_docs).union(d_docs)))
+        if not d_docs:
+            combined[stem] = (list(b_docs), [v * idf_body for v in b_values])
+            continue
+        merged = dict(zip(b_docs, [v * idf_body for v in b_values], strict=True))
+        for doc, v in zip(d_docs, d_values, strict=True):
+            merged[doc] = merged.get(doc, 0.0) + v * idf_describing
+        docs = sorted(merged)
+        combined[stem] = (docs, [merged[doc] for doc in docs])
+    del raw_describing, raw_body
     top = max((max(values) for _, values in combined.values()), default=1.0) or 1.0
     postings: dict[str, list[int]] = {}
     for stem, (docs, values) in combined.items():
