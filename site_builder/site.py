@@ -264,7 +264,7 @@ class Site:
 
         return Page(path, "opd.html", context, (opd, *apps, *services))
 
-    def _listing(self, path, record, services, label) -> Page:
+    def _listing(self, path, record, services) -> Page:
         def context() -> dict:
             description = getattr(record, "description", "") or f"Layanan untuk {record.name}."
             ctx = self._base(path, record.name, description, [("Beranda", "/")])
@@ -276,11 +276,11 @@ class Site:
 
     def category_page(self, category) -> Page:
         services = self.by_category.get(category.slug, [])
-        return self._listing(f"kategori/{category.slug}/index.html", category, services, "kategori")
+        return self._listing(f"kategori/{category.slug}/index.html", category, services)
 
     def life_event_page(self, event) -> Page:
         services = self.by_life_event.get(event.slug, [])
-        return self._listing(f"peristiwa/{event.slug}/index.html", event, services, "peristiwa")
+        return self._listing(f"peristiwa/{event.slug}/index.html", event, services)
 
     def _everything(self) -> tuple:
         catalogue = self.catalogue
