@@ -55,6 +55,7 @@ ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itse
 # things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
 BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
+SHARED_FIELDS = ("opd", "categories", "life_events")  # analysed once per distinct text
 BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
@@ -170,35 +171,29 @@ class _ScoringJob:
 
     def score_range(self, start: int, stop: int):
         """{form: stem} and, per stem, (documents, scores) of the describing fields and of the body."""
-        analyzer, expander, average, catalogue = self.analyzer, self.expander, self.average, self.catalogue
+        catalogue = self.catalogue
         form_stem: dict[str, str] = {}
         raw_describing: dict[str, tuple[array, array]] = {}
         raw_body: dict[str, tuple[array, array]] = {}
+        memo: dict[tuple[str, str], tuple[dict[str, str], dict[str, float]]] = {}
         for doc in range(start, stop):
-            service = self.services[doc]
             describing: dict[str, float] = {}
             body: dict[str, float] = {}
-            for name, text in index_fields(service, catalogue).items():
-                sequence, distinct = analyzer.field(text)
-                form_stem.update(distinct)  # a word always has the same stem: overwriting is harmless
-                counts: dict[str, float] = Counter(sequence)
-                k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / average[name])
+            for name, text in index_fields(self.services[doc], catalogue).items():
+                if name in SHARED_FIELDS:  # the same agency or category text for many services
+                    key = (name, text)
+                    found = memo.get(key)
+                    if found is None:
+                        found = memo[key] = self.field_scores(name, text)
+                else:
+                    found = self.field_scores(name, text)
+                forms, scores = found
+                form_stem.update(forms)  # a word always has the same stem: overwriting is harmless
                 if name == BODY:
-                    body = {stem: tf / (tf + k1) for stem, tf in counts.items()}  # weight 1
+                    body = scores
                     continue
-                if name in BIGRAM_FIELDS:
-                    # adjacent words ("kehilangan pekerjaan"): a phrase bonus
-                    counts.update(
-                        f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False)
-                    )
-                if expander.starts.intersection(sequence):
-                    aliases = expander.expand(sequence)
-                    form_stem.update(aliases)
-                    for stem in set(aliases.values()):
-                        counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-                weight = FIELD_WEIGHTS[name]
-                for stem, tf in counts.items():
-                    describing[stem] = describing.get(stem, 0.0) + weight * tf / (tf + k1)
+                for stem, score in scores.items():
+                    describing[stem] = describing.get(stem, 0.0) + score
             for part, scores in ((raw_describing, describing), (raw_body, body)):
                 for stem, score in scores.items():
                     entry = part.get(stem)
@@ -207,6 +202,24 @@ class _ScoringJob:
                     entry[0].append(doc)
                     entry[1].append(score)
         return form_stem, raw_describing, raw_body
+
+    def field_scores(self, name: str, text: str) -> tuple[dict[str, str], dict[str, float]]:
+        """A field's {form: stem} (with dictionary aliases) and weighted, saturated term scores."""
+        sequence, forms = self.analyzer.field(text)
+        counts: dict[str, float] = Counter(sequence)
+        k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / self.average[name])
+        if name == BODY:
+            return forms, {stem: tf / (tf + k1) for stem, tf in counts.items()}  # weight 1
+        if name in BIGRAM_FIELDS:
+            # adjacent words ("kehilangan pekerjaan"): a phrase bonus
+            counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
+        if self.expander.starts.intersection(sequence):
+            aliases = self.expander.expand(sequence)
+            forms = {**forms, **aliases}
+            for stem in set(aliases.values()):
+                counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
+        weight = FIELD_WEIGHTS[name]
+        return forms, {stem: weight * tf / (tf + k1) for stem, tf in counts.items()}
 
 
 def build_index(
