@@ -269,17 +269,16 @@ def build_index(
     del raw_describing, raw_body
     top = max((max(values) for _, values in combined.values()), default=1.0) or 1.0
     postings: dict[str, list[int]] = {}
+    scale = SCORE_SCALE / top
     for stem, (docs, values) in combined.items():
-        scale = SCORE_SCALE / top
-        order = range(len(docs))
         if len(docs) > MAX_POSTINGS:
             # best first; the stable sort keeps the lower document first among equals
-            order = sorted(sorted(order, key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
-        flat, previous = [], 0
-        for i in order:
-            flat += [docs[i] - previous, max(1, round(values[i] * scale))]
-            previous = docs[i]
-        postings[stem] = flat
+            order = sorted(sorted(range(len(docs)), key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
+            docs, values = [docs[i] for i in order], [values[i] for i in order]
+        # flat [doc delta, score, doc delta, score, ...]
+        deltas = [b - a for a, b in zip([0, *docs], docs, strict=False)]
+        scores = [max(1, round(v * scale)) for v in values]
+        postings[stem] = [x for pair in zip(deltas, scores, strict=True) for x in pair]
     del combined
     for stem in postings:
         form_stem.setdefault(stem, stem)  # bigrams too: they are placed like words, listed in "p" only
