@@ -384,8 +384,7 @@ def main() -> int:
     for label in dict.fromkeys(r["label"] for r in rows):
         s, p = by.get((label, "santer")), by.get((label, "pagefind"))
         if s and p:
-            ratio = p["seconds"] / s["seconds"]
-            line = f"{label}: Santer builds {ratio:.1f}× faster"
+            line = f"{label}: Santer's build takes {s['seconds'] / p['seconds']:.2f}× Pagefind's time"
             if s.get("peak_mb") and p.get("peak_mb"):
                 line += f", peak memory {s['peak_mb']:.0f} vs {p['peak_mb']:.0f} MB"
             if "cold_median" in s and "cold_median" in p:
