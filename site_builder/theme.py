@@ -49,8 +49,13 @@ class Assets:
         }
 
 
+def tel(number: str) -> str:
+    """'0857-5168-7090' → '085751687090' for a tel: link."""
+    return "".join(ch for ch in number if ch.isdigit() or ch == "+")
+
+
 def configure(env: Environment) -> Environment:
-    env.filters.update(tanggal=tanggal, host=host)
+    env.filters.update(tanggal=tanggal, host=host, tel=tel)
     return env
 
 
