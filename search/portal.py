@@ -19,6 +19,7 @@ from .static_index import BuiltIndex, build_index
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SCRIPTS = ("santer-search.js", "santer-search-ui.js")  # deferred on /cari/, in this order
 BOX_SCRIPT = "santer-search-box.js"  # deferred on every page: suggestions under the header box
+LIVE_ENGINE = "santer-search-live.js"  # the current engine (and index) under a name that stays
 URL_ROOT = "/_search/"
 # With Elasticsearch configured, the CMS serves /api/search next to the portal (cms/search_api).
 API_URL = "/api/search"
@@ -70,10 +71,14 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
             # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
             source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
         elif name == BOX_SCRIPT:
-            source = f"var SANTER_SEARCH_ENGINE = {json.dumps(urls['santer-search.js'])};\n{source}"
+            # Every page carries the box: it names the engine by a stable URL (revalidated, not
+            # immutable), so a publish that changes the index does not change every page.
+            source = f"var SANTER_SEARCH_ENGINE = {json.dumps(URL_ROOT + LIVE_ENGINE)};\n{source}"
         data = compact_js(source).encode("utf-8")
         stem, suffix = name.rsplit(".", 1)
         hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
         (search_dir / hashed).write_bytes(data)
         urls[name] = f"{URL_ROOT}{hashed}"
+        if name == "santer-search.js":
+            (search_dir / LIVE_ENGINE).write_bytes(data)
     return {"scripts": [urls[name] for name in SCRIPTS], "page_scripts": [urls[BOX_SCRIPT]]}
