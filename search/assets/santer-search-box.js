@@ -16,6 +16,8 @@
   Object.keys(css).forEach(function (k) { list.style[k] = css[k]; });
   input.form.style.position = "relative";
   input.form.appendChild(list);
+  // aria-expanded is only allowed on an input that says it is a combobox (WCAG 4.1.2).
+  input.setAttribute("role", "combobox");
   input.setAttribute("aria-controls", list.id);
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");
