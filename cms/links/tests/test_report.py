@@ -15,10 +15,6 @@ REPORT = "/admin/reports/tautan/"
 
 @pytest.fixture
 def links(db, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     import_catalogue(small_catalogue())
     now = timezone.now()
     rows = [

@@ -9,11 +9,6 @@ from .fixtures import small_catalogue
 
 @pytest.fixture
 def portal_settings(settings, tmp_path):
-    # The admin renders static URLs; the manifest storage would need collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     settings.PORTAL_DIR = tmp_path / "portal"
     settings.SITE_URL = "https://santer.example"
     settings.PUBLISH_DEBOUNCE_SECONDS = 0
