@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,34 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# Debian's chromium, as the guide asks; without the background-networking flags it tries (and fails)
+# to reach Google's hosts on every start.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for a test module (Playwright with executable_path: no downloaded browser).
+
+    Module scope, not session: Playwright's sync API keeps an event loop alive, and Django refuses
+    database calls while one runs, so it must not outlive the browser tests.
+    """
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} not found: run scripts/setup.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

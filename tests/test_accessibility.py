@@ -12,15 +12,6 @@ from site_builder import build_portal
 
 PROJECT = Path(__file__).resolve().parent.parent
 AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     "/",
     "/layanan/ktp-el-pemula/",
@@ -55,14 +46,10 @@ def base_url(shared_catalogue_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
     if not AXE.is_file():
-        pytest.skip(f"axe-core missing at {AXE}: run scripts/setup.sh")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        pytest.fail(f"axe-core missing at {AXE}: run scripts/setup.sh")
+    return chromium
 
 
 @pytest.mark.parametrize("width", [375, 1280])

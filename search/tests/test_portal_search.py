@@ -13,15 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 MIN_RECALL3 = 0.95
 MIN_RECALL3_PER_KIND = 0.90
 COLD_BYTES_BUDGET = 100_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -63,28 +54,25 @@ def test_search_eval_recall_and_cold_download(portal, shared_catalogue_dir, tmp_
 
 
 @pytest.fixture
-def page(portal):
+def page(portal, chromium):
     import functools
     import http.server
     import threading
-
-    from playwright.sync_api import sync_playwright
 
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(portal.resolve()))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        pg = browser.new_page()
-        errors = []
-        pg.on("pageerror", lambda e: errors.append(str(e)))
-        pg.base = base
-        yield pg
-        browser.close()
-        assert not errors, errors
+    context = chromium.new_context()
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.base = base
+    yield pg
+    context.close()
     server.shutdown()
+    assert not errors, errors
 
 
 DONE = '[data-search-results][data-search-state="done"]'
@@ -220,31 +208,26 @@ def serve_with_api(folder, api_answer):
     ],
     ids=["api-error", "elasticsearch-unreachable"],
 )
-def test_search_page_falls_back_to_static_index_when_elasticsearch_is_down(portal_with_api, api_answer):
-    from playwright.sync_api import sync_playwright
-
+def test_search_page_falls_back_to_static_index_when_elasticsearch_is_down(
+    portal_with_api, chromium, api_answer
+):
     server, base = serve_with_api(portal_with_api.resolve(), api_answer)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
-            pg = browser.new_page()
-            asked = []
-            pg.on("request", lambda r: asked.append(r.url) if "/api/search" in r.url else None)
-            pg.goto(base + "/cari/?q=imb")
-            pg.wait_for_selector(DONE, state="attached")
-            assert asked, "the page did not try the search API"
-            assert pg.get_attribute("[data-search-results]", "data-search-backend") == "static"
-            assert result_ids(pg)[0] == "persetujuan-bangunan-gedung"
-            browser.close()
+        context = chromium.new_context()
+        pg = context.new_page()
+        asked = []
+        pg.on("request", lambda r: asked.append(r.url) if "/api/search" in r.url else None)
+        pg.goto(base + "/cari/?q=imb")
+        pg.wait_for_selector(DONE, state="attached")
+        assert asked, "the page did not try the search API"
+        assert pg.get_attribute("[data-search-results]", "data-search-backend") == "static"
+        assert result_ids(pg)[0] == "persetujuan-bangunan-gedung"
+        context.close()
     finally:
         server.shutdown()
 
 
-def test_search_page_uses_elasticsearch_results_when_available(portal_with_api):
-    from playwright.sync_api import sync_playwright
-
+def test_search_page_uses_elasticsearch_results_when_available(portal_with_api, chromium):
     answer = {
         "backend": "elasticsearch",
         "results": [
@@ -259,16 +242,13 @@ def test_search_page_uses_elasticsearch_results_when_available(portal_with_api):
     }
     server, base = serve_with_api(portal_with_api.resolve(), lambda q: (200, answer))
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
-            pg = browser.new_page()
-            pg.goto(base + "/cari/?q=imb")
-            pg.wait_for_selector(DONE, state="attached")
-            assert pg.get_attribute("[data-search-results]", "data-search-backend") == "elasticsearch"
-            assert result_ids(pg) == ["bphtb"]
-            browser.close()
+        context = chromium.new_context()
+        pg = context.new_page()
+        pg.goto(base + "/cari/?q=imb")
+        pg.wait_for_selector(DONE, state="attached")
+        assert pg.get_attribute("[data-search-results]", "data-search-backend") == "elasticsearch"
+        assert result_ids(pg) == ["bphtb"]
+        context.close()
     finally:
         server.shutdown()
 
