@@ -166,6 +166,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # One line per background task (hundreds after an import) would bury the worker's own report.
+    "loggers": {name: {"level": "WARNING"} for name in ("django_tasks", "django_tasks_db", "django.tasks")},
 }
 
 if not DEBUG:
