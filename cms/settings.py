@@ -145,6 +145,7 @@ STORAGES = {
 
 WAGTAIL_SITE_NAME = "Santer — Samarinda Center"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILAPI_BASE_URL = SITE_URL  # the API is served by the same process as the portal
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin must not call the internet
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False

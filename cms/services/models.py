@@ -11,6 +11,7 @@ importer and exporter map fields one to one.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -86,7 +87,20 @@ class ChannelBlock(blocks.StructBlock):
         icon = "site"
 
 
-class CatalogueIndexPage(Page):
+class PortalUrlMixin:
+    """Citizens read pages on the static portal: "view live" and the API's html_url point there."""
+
+    def portal_path(self) -> str:
+        raise NotImplementedError
+
+    def get_url_parts(self, request=None):
+        parts = super().get_url_parts(request)
+        if parts is None:  # not routable (not under a site): no URL at all
+            return None
+        return parts[0], settings.SITE_URL, self.portal_path()
+
+
+class CatalogueIndexPage(PortalUrlMixin, Page):
     """The one root of the catalogue; its children are the OPDs."""
 
     parent_page_types = ["wagtailcore.Page"]
@@ -97,8 +111,11 @@ class CatalogueIndexPage(Page):
         verbose_name = "katalog layanan"
         verbose_name_plural = "katalog layanan"
 
+    def portal_path(self) -> str:
+        return "/"
 
-class OpdPage(Page):
+
+class OpdPage(PortalUrlMixin, Page):
     """An agency (Organisasi Perangkat Daerah); its services are its child pages.
 
     The page title is the OPD's official name, the slug its catalogue slug.
@@ -138,6 +155,9 @@ class OpdPage(Page):
     class Meta:
         verbose_name = "OPD"
         verbose_name_plural = "OPD"
+
+    def portal_path(self) -> str:
+        return f"/opd/{self.slug}/"
 
     def clean(self):
         super().clean()
@@ -230,7 +250,7 @@ class App(models.Model):
         return self.name
 
 
-class ServicePage(Page):
+class ServicePage(PortalUrlMixin, Page):
     """One public service with every Standar Pelayanan component as its own field.
 
     The slug is the service id (stable: portal URLs and search judgments use it).
@@ -344,6 +364,9 @@ class ServicePage(Page):
     class Meta:
         verbose_name = "layanan"
         verbose_name_plural = "layanan"
+
+    def portal_path(self) -> str:
+        return f"/layanan/{self.slug}/"
 
     @property
     def opd_slug(self) -> str:

@@ -64,6 +64,8 @@ def ensure_catalogue_root() -> CatalogueIndexPage:
         )
     else:
         site.root_page = index
+        # Wagtail's own site has no name, and the dashboard would show "localhost".
+        site.site_name = site.site_name or "Santer"
         site.save()
     # Wagtail's own migration leaves a "Welcome" page as the site root; the catalogue replaces it.
     welcome = tree_root.get_children().filter(content_type=ContentType.objects.get_for_model(Page))

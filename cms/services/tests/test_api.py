@@ -96,3 +96,11 @@ def test_services_and_opds_endpoints(client, imported):
     imported["pbg"].unpublish()
     assert client.get(f"/api/v2/services/{imported['pbg'].id}/").status_code == 404
     assert len(client.get("/api/v2/services/").json()["items"]) == 2
+
+
+def test_page_urls_point_at_the_portal(client, imported, settings):
+    """'View live' in the admin and the API's html_url lead to the citizen portal, not to Wagtail."""
+    settings.SITE_URL = "https://santer.example"
+    item = client.get("/api/v2/services/", {"slug": "akta-kelahiran"}).json()["items"][0]
+    assert item["meta"]["html_url"] == "https://santer.example/layanan/akta-kelahiran/"
+    assert imported["disdukcapil"].full_url == "https://santer.example/opd/disdukcapil/"
