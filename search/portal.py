@@ -7,6 +7,7 @@ content hashes in the names, so the files can be cached forever.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -46,16 +47,54 @@ def compact_js(source: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_index(index: BuiltIndex, out_dir: Path) -> None:
+def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) -> int:
+    """Write the index files into `out_dir`; return how many were hard-linked from `previous`.
+
+    A publish changes few index files: one identical to the same file of `previous` (the live
+    build's index folder) is hard-linked with its .br/.gz, which costs far less than writing
+    and compressing it again. The bytes in `out_dir` are the same either way.
+    """
+    made: set[Path] = set()
+    linked = 0
     for relative, data in index.files.items():
         target = out_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        if previous is not None and _link_if_same(previous / relative, target, data):
+            linked += 1
+        else:
+            target.write_bytes(data)
+    return linked
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
+def _link_if_same(source: Path, target: Path, data: bytes) -> bool:
+    try:
+        if source.stat().st_size != len(data) or source.read_bytes() != data:
+            return False
+        os.link(source, target)
+    except OSError:  # missing, another file system, no hard links: write instead
+        return False
+    for suffix in (".br", ".gz"):
+        with contextlib.suppress(OSError):
+            os.link(f"{source}{suffix}", f"{target}{suffix}")
+    return True
+
+
+def previous_index(previous_site: Path | None) -> Path | None:
+    """The index folder of an earlier build of the site (the newest, if it has several)."""
+    if previous_site is None:
+        return None
+    search_dir = Path(previous_site) / URL_ROOT.strip("/")
+    folders = [d for d in search_dir.glob("*") if (d / "meta.json").is_file()]
+    return max(folders, key=lambda d: (d / "meta.json").stat().st_mtime_ns, default=None)
+
+
+def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
     """Build the index into site_dir/_search/; return the deferred scripts of /cari/ ("scripts")
     and of every page ("page_scripts").
+
+    `previous_site` (the live build) lends its unchanged index files, see write_index.
 
     When ELASTICSEARCH_URL is set, the page asks /api/search first and falls back to this index.
     """
@@ -63,7 +102,7 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
     index = build_index(catalogue, api_url=API_URL if os.environ.get("ELASTICSEARCH_URL") else None)
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
-    write_index(index, search_dir / index.digest)
+    write_index(index, search_dir / index.digest, previous_index(previous_site))
     urls = {}
     for name in (*SCRIPTS, BOX_SCRIPT):
         source = (ASSETS_DIR / name).read_text(encoding="utf-8")

@@ -17,12 +17,15 @@ field, so the browser only rewrites colloquial words, weighs words and fixes typ
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import json
 import math
+import operator
 import re
-from array import array
+import threading
+import weakref
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -155,113 +158,185 @@ def featured_services(catalogue: Catalogue) -> list[Service]:
     return chosen[:FEATURED_COUNT]
 
 
-@dataclass
-class _ScoringJob:
-    """Analyses and scores services into per-stem arrays (one pass, so memory stays flat)."""
+class _FieldTerms:
+    """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse."""
 
-    services: list[Service]
-    catalogue: Catalogue
-    analyzer: Analyzer
-    expander: SynonymExpander
-    average: dict[str, float]
+    __slots__ = ("words", "length", "stems", "counts", "forms", "k1", "scores", "seen")
 
-    def run(self):
-        # (Forked workers were tried: pickling the per-stem arrays back costs more than it saves.)
-        return self.score_range(0, len(self.services))
+    def __init__(self, words: int, length: int, stems: tuple, counts: tuple, forms: dict[str, str]):
+        self.words = words  # rough word count, for the average field length
+        self.length = length  # analysed terms, for this field's length normalisation
+        self.stems = stems  # distinct terms (bigrams and aliases included), in first-seen order
+        self.counts = counts  # their term frequencies
+        self.forms = forms  # {surface form: stem}, aliases included
+        # {stem: score} for saturation k1: the same until this field's average length changes
+        self.k1: float | None = None
+        self.scores: dict[str, float] = {}
+        self.seen: object = None  # the build that last took this field's forms
 
-    def score_range(self, start: int, stop: int):
-        """{form: stem} and, per stem, (documents, scores) of the describing fields and of the body."""
-        catalogue = self.catalogue
-        form_stem: dict[str, str] = {}
-        raw_describing: dict[str, tuple[array, array]] = {}
-        raw_body: dict[str, tuple[array, array]] = {}
-        memo: dict[tuple[str, str], tuple[dict[str, str], dict[str, float]]] = {}
-        for doc in range(start, stop):
-            describing: dict[str, float] = {}
-            body: dict[str, float] = {}
-            for name, text in index_fields(self.services[doc], catalogue).items():
-                if name in SHARED_FIELDS:  # the same agency or category text for many services
-                    key = (name, text)
-                    found = memo.get(key)
-                    if found is None:
-                        found = memo[key] = self.field_scores(name, text)
-                else:
-                    found = self.field_scores(name, text)
-                forms, scores = found
-                form_stem.update(forms)  # a word always has the same stem: overwriting is harmless
-                if name == BODY:
-                    body = scores
-                    continue
-                for stem, score in scores.items():
-                    describing[stem] = describing.get(stem, 0.0) + score
-            for part, scores in ((raw_describing, describing), (raw_body, body)):
-                for stem, score in scores.items():
-                    entry = part.get(stem)
-                    if entry is None:
-                        entry = part[stem] = (array("i"), array("d"))
-                    entry[0].append(doc)
-                    entry[1].append(score)
-        return form_stem, raw_describing, raw_body
+    def scored(self, name: str, k1: float) -> dict[str, float]:
+        if k1 != self.k1:
+            if name == BODY:  # weight 1
+                values = [tf / (tf + k1) for tf in self.counts]
+            else:
+                weight = FIELD_WEIGHTS[name]
+                values = [weight * tf / (tf + k1) for tf in self.counts]
+            self.scores, self.k1 = dict(zip(self.stems, values, strict=True)), k1
+        return self.scores
 
-    def field_scores(self, name: str, text: str) -> tuple[dict[str, str], dict[str, float]]:
-        """A field's {form: stem} (with dictionary aliases) and weighted, saturated term scores."""
+
+class _AnalysisMemo:
+    """Field analyses of the last build, kept per analyzer (so per dictionary version).
+
+    Analysis (tokenising, stemming, phrase and synonym lookup) is most of an index build and
+    depends only on a field's own text; the scores also depend on catalogue-wide averages and
+    are recomputed. The long-running publish worker thus analyses only the edited services.
+    Only the fields of the latest build are kept, so memory follows the catalogue's size.
+    """
+
+    def __init__(self, analyzer: Analyzer):
+        self.analyzer = analyzer
+        self.expander = SynonymExpander(analyzer)
+        self.fields: dict[tuple[str, str], _FieldTerms] = {}
+
+    def analyse(self, name: str, text: str) -> _FieldTerms:
         sequence, forms = self.analyzer.field(text)
         counts: dict[str, float] = Counter(sequence)
-        k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * len(sequence) / self.average[name])
-        if name == BODY:
-            return forms, {stem: tf / (tf + k1) for stem, tf in counts.items()}  # weight 1
-        if name in BIGRAM_FIELDS:
-            # adjacent words ("kehilangan pekerjaan"): a phrase bonus
-            counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
-        if self.expander.starts.intersection(sequence):
-            aliases = self.expander.expand(sequence)
-            forms = {**forms, **aliases}
-            for stem in set(aliases.values()):
-                counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        weight = FIELD_WEIGHTS[name]
-        return forms, {stem: weight * tf / (tf + k1) for stem, tf in counts.items()}
+        if name != BODY:
+            if name in BIGRAM_FIELDS:
+                # adjacent words ("kehilangan pekerjaan"): a phrase bonus
+                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
+            if self.expander.starts.intersection(sequence):
+                aliases = self.expander.expand(sequence)
+                forms = {**forms, **aliases}
+                for stem in set(aliases.values()):
+                    counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
+        return _FieldTerms(text.count(" ") + 1, len(sequence), tuple(counts), tuple(counts.values()), forms)
+
+    def documents(self, services: list[Service], catalogue: Catalogue) -> list[list[tuple[str, _FieldTerms]]]:
+        """Every service's analysed fields, in index_fields order; keeps only these for next time."""
+        known, used = self.fields, {}
+        result = []
+        for service in services:
+            doc = []
+            for key in index_fields(service, catalogue).items():
+                terms = used.get(key)
+                if terms is None:
+                    terms = known.get(key)
+                    if terms is None:
+                        terms = self.analyse(*key)
+                    used[key] = terms
+                doc.append((key[0], terms))
+            result.append(doc)
+        self.fields = used
+        return result
+
+
+_MEMOS: weakref.WeakKeyDictionary[Analyzer, _AnalysisMemo] = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo_for(analyzer: Analyzer) -> _AnalysisMemo:
+    with _MEMO_LOCK:
+        memo = _MEMOS.get(analyzer)
+        if memo is None:
+            memo = _MEMOS[analyzer] = _AnalysisMemo(analyzer)
+        return memo
+
+
+def _score(documents: list[list[tuple[str, _FieldTerms]]], average: dict[str, float]):
+    """{form: stem} and, per stem, (documents, scores) of the describing fields and of the body.
+
+    Field-weighted, saturated term frequencies: one hit in a short field already counts nearly fully.
+    """
+    form_stem: dict[str, str] = {}
+    # (Lists, not arrays: appending the shared doc number and score objects is cheaper.)
+    raw_describing: dict[str, tuple[list[int], list[float]]] = {}
+    raw_body: dict[str, tuple[list[int], list[float]]] = {}
+    k1_base = {name: FIELD_K1.get(name, DEFAULT_K1) for name in average}
+    build = object()
+    for doc, fields in enumerate(documents):
+        describing: dict[str, float] | None = None
+        for name, terms in fields:
+            if terms.seen is not build:  # agency and category texts are shared by many services
+                form_stem.update(terms.forms)  # a word always has the same stem: overwriting is harmless
+                terms.seen = build
+            scores = terms.scored(name, k1_base[name] * (0.7 + 0.3 * terms.length / average[name]))
+            if name == BODY:
+                for stem, score in scores.items():
+                    entry = raw_body.get(stem)
+                    if entry is None:
+                        entry = raw_body[stem] = ([], [])
+                    entry[0].append(doc)
+                    entry[1].append(score)
+            elif describing is None:
+                describing = dict(scores)
+            else:
+                # a stem in several fields: its scores add up in field order (same float sums)
+                both = {stem: describing[stem] + scores[stem] for stem in describing.keys() & scores.keys()}
+                describing.update(scores)
+                describing.update(both)
+        for stem, score in (describing or {}).items():
+            entry = raw_describing.get(stem)
+            if entry is None:
+                entry = raw_describing[stem] = ([], [])
+            entry[0].append(doc)
+            entry[1].append(score)
+    return form_stem, raw_describing, raw_body
 
 
 def build_index(
     catalogue: Catalogue, analyzer: Analyzer | None = None, api_url: str | None = None
 ) -> BuiltIndex:
     """The index files for `catalogue`; `api_url` tells the page to try that search API first."""
-    analyzer = analyzer or default_analyzer()
-    expander = SynonymExpander(analyzer)
+    # Millions of small containers, no reference cycles: the cyclic collector would only
+    # traverse them again and again (a third of the build's time at 10k services).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_index(catalogue, analyzer or default_analyzer(), api_url)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) -> BuiltIndex:
+    memo = _memo_for(analyzer)
     # Related services side by side (same agency, similar titles): the top results of a query
     # then share result-card chunks, so fewer files are downloaded.
     services = sorted(catalogue.services.values(), key=lambda s: (s.opd, s.title.lower(), s.id))
     n = len(services)
-    # Average field lengths first (a cheap word count), so each document is scored in one pass
-    # and only its postings are kept: memory stays flat at 10k services.
+    with _MEMO_LOCK:  # one build at a time uses (and replaces) the memo's fields
+        documents = memo.documents(services, catalogue)
+    # Average field lengths (a cheap word count) for length normalisation.
     totals: Counter = Counter()
-    for service in services:
-        for name, text in index_fields(service, catalogue).items():
-            totals[name] += text.count(" ") + 1  # words, near enough for length normalisation
+    for fields in documents:
+        for name, terms in fields:
+            totals[name] += terms.words
     average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in totals}
 
     # Per stem: documents, score in the describing fields, score in the body. Each part gets its
     # own idf: "ktp" is in most services' requirements, but few services are about KTP.
-    job = _ScoringJob(services, catalogue, analyzer, expander, average)
-    form_stem, raw_describing, raw_body = job.run()
+    form_stem, raw_describing, raw_body = _score(documents, average)
+    del documents
 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     combined: dict[str, tuple[list[int], list[float]]] = {}
-    empty: tuple[array, array] = (array("i"), array("d"))
+    empty: tuple[list[int], list[float]] = ([], [])
     for stem in raw_describing.keys() | raw_body.keys():
         d_docs, d_values = raw_describing.get(stem, empty)
         b_docs, b_values = raw_body.get(stem, empty)
         idf_describing = idf(len(d_docs))
         if not b_docs:
-            combined[stem] = (list(d_docs), [v * idf_describing for v in d_values])
+            combined[stem] = (list(d_docs), list(map(idf_describing.__mul__, d_values)))
             continue
         idf_body = idf(len(set(b_docs).union(d_docs)))
         if not d_docs:
-            combined[stem] = (list(b_docs), [v * idf_body for v in b_values])
+            combined[stem] = (list(b_docs), list(map(idf_body.__mul__, b_values)))
             continue
-        merged = dict(zip(b_docs, [v * idf_body for v in b_values], strict=True))
+        merged = dict(zip(b_docs, map(idf_body.__mul__, b_values), strict=True))
         for doc, v in zip(d_docs, d_values, strict=True):
             merged[doc] = merged.get(doc, 0.0) + v * idf_describing
         docs = sorted(merged)
@@ -276,9 +351,10 @@ def build_index(
             order = sorted(sorted(range(len(docs)), key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
             docs, values = [docs[i] for i in order], [values[i] for i in order]
         # flat [doc delta, score, doc delta, score, ...]
-        deltas = [b - a for a, b in zip([0, *docs], docs, strict=False)]
-        scores = [max(1, round(v * scale)) for v in values]
-        postings[stem] = [x for pair in zip(deltas, scores, strict=True) for x in pair]
+        flat = [0] * (2 * len(docs))
+        flat[::2] = map(operator.sub, docs, [0, *docs[:-1]])
+        flat[1::2] = [round(v * scale) or 1 for v in values]  # at least 1: every posting counts
+        postings[stem] = flat
     del combined
     for stem in postings:
         form_stem.setdefault(stem, stem)  # bigrams too: they are placed like words, listed in "p" only

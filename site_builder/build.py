@@ -179,11 +179,14 @@ class BuildJob:
         self.fingerprints: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
+        self._made_dirs: set[Path] = set()  # one mkdir per folder, not per linked page
 
     # ---------------------------------------------------------------- assets
     def write_assets(self, catalogue: Catalogue, search: bool) -> None:
         urls = write_theme_assets(self.theme_dir, self.build_dir)
-        search_result = write_search_assets(catalogue, self.build_dir) if search else {}
+        # The live build lends its unchanged search index files (an update changes few of them).
+        lender = self.previous if self.previous_manifest else None
+        search_result = write_search_assets(catalogue, self.build_dir, lender) if search else {}
         self.assets = Assets(
             css=urls["santer.css"],
             search_scripts=tuple(search_result.get("scripts", ())),
@@ -276,7 +279,9 @@ class BuildJob:
     def _link_previous(self, relative: str) -> bool:
         source = self.previous / relative
         target = self.build_dir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
         try:
             os.link(source, target)
         except FileNotFoundError:
@@ -328,10 +333,13 @@ class BuildJob:
         for new_root in (d for d in (self.build_dir / folder).glob("*") if d.is_dir()):
             for old_root in old_roots:
                 for dirpath, _dirs, files in os.walk(new_root):
+                    names = set(files)
                     for name in files:
                         new = os.path.join(dirpath, name)
                         old = os.path.join(old_root, os.path.relpath(new, new_root))
-                        if name.endswith((".br", ".gz")) or not _same_bytes(old, new):
+                        if name.endswith((".br", ".gz")) or f"{name}.br" in names or f"{name}.gz" in names:
+                            continue  # already linked with its compressed copies by search.portal
+                        if not _same_bytes(old, new):
                             continue
                         for suffix in (".br", ".gz"):
                             with contextlib.suppress(FileNotFoundError, FileExistsError):
@@ -372,13 +380,13 @@ def _render_chunk(indices: list[int]) -> int:
     return _ACTIVE_JOB.render_indices(indices)
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path) -> dict:
+def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
     """The static search index and its scripts, written by the search package when it is there."""
     if importlib.util.find_spec("search.portal") is None:
         return {}
     from search.portal import write_search_assets as write
 
-    result = write(catalogue, site_dir) or {}
+    result = write(catalogue, site_dir, previous_site) or {}
     return {
         "scripts": list(result.get("scripts", ())),
         "page_scripts": list(result.get("page_scripts", result.get("boot_scripts", ()))),
