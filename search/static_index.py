@@ -58,7 +58,6 @@ ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itse
 # things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
 BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
-SHARED_FIELDS = ("opd", "categories", "life_events")  # analysed once per distinct text
 BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
@@ -161,7 +160,7 @@ def featured_services(catalogue: Catalogue) -> list[Service]:
 class _FieldTerms:
     """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse."""
 
-    __slots__ = ("words", "length", "stems", "counts", "forms", "k1", "scores", "seen")
+    __slots__ = ("words", "length", "stems", "counts", "forms", "last_scores", "seen")
 
     def __init__(self, words: int, length: int, stems: tuple, counts: tuple, forms: dict[str, str]):
         self.words = words  # rough word count, for the average field length
@@ -169,20 +168,22 @@ class _FieldTerms:
         self.stems = stems  # distinct terms (bigrams and aliases included), in first-seen order
         self.counts = counts  # their term frequencies
         self.forms = forms  # {surface form: stem}, aliases included
-        # {stem: score} for saturation k1: the same until this field's average length changes
-        self.k1: float | None = None
-        self.scores: dict[str, float] = {}
+        # (k1, {stem: score}): the same until this field's average length changes; one
+        # attribute, so a concurrent build never pairs one k1 with another's scores
+        self.last_scores: tuple[float | None, dict[str, float]] = (None, {})
         self.seen: object = None  # the build that last took this field's forms
 
     def scored(self, name: str, k1: float) -> dict[str, float]:
-        if k1 != self.k1:
+        last_k1, scores = self.last_scores
+        if k1 != last_k1:
             if name == BODY:  # weight 1
                 values = [tf / (tf + k1) for tf in self.counts]
             else:
                 weight = FIELD_WEIGHTS[name]
                 values = [weight * tf / (tf + k1) for tf in self.counts]
-            self.scores, self.k1 = dict(zip(self.stems, values, strict=True)), k1
-        return self.scores
+            scores = dict(zip(self.stems, values, strict=True))
+            self.last_scores = (k1, scores)
+        return scores
 
 
 class _AnalysisMemo:
