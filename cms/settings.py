@@ -132,6 +132,8 @@ LANGUAGES = [("id", "Bahasa Indonesia")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("id", "Bahasa Indonesia")]
 TIME_ZONE = "Asia/Makassar"  # WITA
 USE_I18N = True
+# Fills the gaps in Wagtail's Indonesian catalogue (cms/locale/id/LC_MESSAGES).
+LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
