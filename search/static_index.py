@@ -158,17 +158,32 @@ def featured_services(catalogue: Catalogue) -> list[Service]:
 
 
 class _FieldTerms:
-    """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse."""
+    """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse.
 
-    __slots__ = ("words", "length", "stems", "counts", "forms", "last_scores", "seen")
+    Kept compact (tuples of shared strings): the memo holds one per field of every service.
+    """
 
-    def __init__(self, words: int, length: int, stems: tuple, counts: tuple, forms: dict[str, str]):
+    __slots__ = (
+        "words",
+        "length",
+        "stems",
+        "counts",
+        "form_keys",
+        "form_stems",
+        "shared",
+        "last_scores",
+        "seen",
+    )
+
+    def __init__(self, words: int, length: int, counts: dict[str, float], forms: dict[str, str]):
         self.words = words  # rough word count, for the average field length
         self.length = length  # analysed terms, for this field's length normalisation
-        self.stems = stems  # distinct terms (bigrams and aliases included), in first-seen order
-        self.counts = counts  # their term frequencies
-        self.forms = forms  # {surface form: stem}, aliases included
-        # (k1, {stem: score}): the same until this field's average length changes; one
+        self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
+        self.counts = tuple(counts.values())  # their term frequencies
+        self.form_keys = tuple(forms)  # {surface form: stem}, aliases included, as two tuples
+        self.form_stems = tuple(forms.values())
+        self.shared = False  # the same text in several services (an agency, a category)
+        # (k1, {stem: score}) of a shared field: the same until its average length changes; one
         # attribute, so a concurrent build never pairs one k1 with another's scores
         self.last_scores: tuple[float | None, dict[str, float]] = (None, {})
         self.seen: object = None  # the build that last took this field's forms
@@ -182,7 +197,8 @@ class _FieldTerms:
                 weight = FIELD_WEIGHTS[name]
                 values = [weight * tf / (tf + k1) for tf in self.counts]
             scores = dict(zip(self.stems, values, strict=True))
-            self.last_scores = (k1, scores)
+            if self.shared:  # kept for the other services (kept for all, it would double the memory)
+                self.last_scores = (k1, scores)
         return scores
 
 
@@ -199,6 +215,7 @@ class _AnalysisMemo:
         self.analyzer = analyzer
         self.expander = SynonymExpander(analyzer)
         self.fields: dict[tuple[str, str], _FieldTerms] = {}
+        self.strings: dict[str, str] = {}  # one object per distinct word or phrase
 
     def analyse(self, name: str, text: str) -> _FieldTerms:
         sequence, forms = self.analyzer.field(text)
@@ -212,7 +229,10 @@ class _AnalysisMemo:
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        return _FieldTerms(text.count(" ") + 1, len(sequence), tuple(counts), tuple(counts.values()), forms)
+        one = self.strings.setdefault
+        counts = {one(stem, stem): tf for stem, tf in counts.items()}
+        forms = {one(form, form): one(stem, stem) for form, stem in forms.items()}
+        return _FieldTerms(text.count(" ") + 1, len(sequence), counts, forms)
 
     def documents(self, services: list[Service], catalogue: Catalogue) -> list[list[tuple[str, _FieldTerms]]]:
         """Every service's analysed fields, in index_fields order; keeps only these for next time."""
@@ -222,7 +242,9 @@ class _AnalysisMemo:
             doc = []
             for key in index_fields(service, catalogue).items():
                 terms = used.get(key)
-                if terms is None:
+                if terms is not None:
+                    terms.shared = True
+                else:
                     terms = known.get(key)
                     if terms is None:
                         terms = self.analyse(*key)
@@ -260,7 +282,8 @@ def _score(documents: list[list[tuple[str, _FieldTerms]]], average: dict[str, fl
         describing: dict[str, float] | None = None
         for name, terms in fields:
             if terms.seen is not build:  # agency and category texts are shared by many services
-                form_stem.update(terms.forms)  # a word always has the same stem: overwriting is harmless
+                # a word always has the same stem: overwriting is harmless
+                form_stem.update(zip(terms.form_keys, terms.form_stems, strict=True))
                 terms.seen = build
             scores = terms.scored(name, k1_base[name] * (0.7 + 0.3 * terms.length / average[name]))
             if name == BODY:
@@ -271,7 +294,7 @@ def _score(documents: list[list[tuple[str, _FieldTerms]]], average: dict[str, fl
                     entry[0].append(doc)
                     entry[1].append(score)
             elif describing is None:
-                describing = dict(scores)
+                describing = dict(scores) if terms.shared else scores
             else:
                 # a stem in several fields: its scores add up in field order (same float sums)
                 both = {stem: describing[stem] + scores[stem] for stem in describing.keys() & scores.keys()}
