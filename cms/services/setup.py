@@ -36,6 +36,8 @@ SNIPPET_MODELS = (App, Category, LifeEvent)
 
 def ensure_catalogue_setup() -> CatalogueIndexPage:
     root = ensure_catalogue_root()
+    # Wagtail's own site has no name, and the dashboard would show "localhost".
+    Site.objects.filter(site_name="").update(site_name="Santer")
     reviewers = ensure_reviewers_group(root)
     ensure_workflow(root, reviewers)
     for opd in OpdPage.objects.all():
@@ -64,8 +66,6 @@ def ensure_catalogue_root() -> CatalogueIndexPage:
         )
     else:
         site.root_page = index
-        # Wagtail's own site has no name, and the dashboard would show "localhost".
-        site.site_name = site.site_name or "Santer"
         site.save()
     # Wagtail's own migration leaves a "Welcome" page as the site root; the catalogue replaces it.
     welcome = tree_root.get_children().filter(content_type=ContentType.objects.get_for_model(Page))
