@@ -90,6 +90,24 @@ def previous_index(previous_site: Path | None) -> Path | None:
     return max(folders, key=lambda d: (d / "meta.json").stat().st_mtime_ns, default=None)
 
 
+def _box_script() -> bytes:
+    # Every page carries the box: it names the engine by a stable URL (revalidated, not
+    # immutable), so a publish that changes the index does not change every page.
+    source = (ASSETS_DIR / BOX_SCRIPT).read_text(encoding="utf-8")
+    source = f"var SANTER_SEARCH_ENGINE = {json.dumps(URL_ROOT + LIVE_ENGINE)};\n{source}"
+    return compact_js(source).encode("utf-8")
+
+
+def _hashed_name(name: str, data: bytes) -> str:
+    stem, suffix = name.rsplit(".", 1)
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
+
+
+def page_scripts() -> list[str]:
+    """The deferred scripts of every page, known before the index is built (they do not depend on it)."""
+    return [f"{URL_ROOT}{_hashed_name(BOX_SCRIPT, _box_script())}"]
+
+
 def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
     """Build the index into site_dir/_search/; return the deferred scripts of /cari/ ("scripts")
     and of every page ("page_scripts").
@@ -105,17 +123,15 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Pat
     write_index(index, search_dir / index.digest, previous_index(previous_site))
     urls = {}
     for name in (*SCRIPTS, BOX_SCRIPT):
-        source = (ASSETS_DIR / name).read_text(encoding="utf-8")
-        if name == "santer-search.js":
-            # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
-            source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
-        elif name == BOX_SCRIPT:
-            # Every page carries the box: it names the engine by a stable URL (revalidated, not
-            # immutable), so a publish that changes the index does not change every page.
-            source = f"var SANTER_SEARCH_ENGINE = {json.dumps(URL_ROOT + LIVE_ENGINE)};\n{source}"
-        data = compact_js(source).encode("utf-8")
-        stem, suffix = name.rsplit(".", 1)
-        hashed = f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
+        if name == BOX_SCRIPT:
+            data = _box_script()
+        else:
+            source = (ASSETS_DIR / name).read_text(encoding="utf-8")
+            if name == "santer-search.js":
+                # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
+                source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
+            data = compact_js(source).encode("utf-8")
+        hashed = _hashed_name(name, data)
         (search_dir / hashed).write_bytes(data)
         urls[name] = f"{URL_ROOT}{hashed}"
         if name == "santer-search.js":

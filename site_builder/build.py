@@ -8,7 +8,9 @@ Where a full build's time goes and what is done about it (figures in benchmarks/
   templates and the catalogue are shared, not pickled);
 - a page whose inputs (its records, the theme, the site URL) are unchanged since the live
   build is hard-linked from it, with its .gz/.br, instead of rendered again — this is also
-  what makes a publish of one service cheap.
+  what makes a publish of one service cheap;
+- on such an update, a forked process links the unchanged pages (file system calls) while this
+  one builds the search index (CPU), which also reuses the live build's unchanged index files.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ def build_portal(
         raise BuildError(f"Katalog tidak valid: {exc}") from exc
     with publish.build_lock(out_dir):
         partial = publish.start_build(out_dir)
+        job = None
         try:
             previous = publish.current_build(out_dir)
             job = BuildJob(
@@ -101,6 +104,8 @@ def build_portal(
             job.write_extras()
             final = publish.finish_build(partial, job.manifest())
         except BaseException as exc:
+            if job is not None:
+                job.stop_early_linking()
             shutil.rmtree(partial, ignore_errors=True)
             if isinstance(exc, BuildError):
                 raise
@@ -180,18 +185,28 @@ class BuildJob:
         self.rendered = 0
         self.reused = 0
         self._made_dirs: set[Path] = set()  # one mkdir per folder, not per linked page
+        self._digests: dict[int, str] = {}  # record_digest by record identity, for this build
+        self._early = None  # unchanged pages being linked while the index is built
 
     # ---------------------------------------------------------------- assets
     def write_assets(self, catalogue: Catalogue, search: bool) -> None:
         urls = write_theme_assets(self.theme_dir, self.build_dir)
-        # The live build lends its unchanged search index files (an update changes few of them).
-        lender = self.previous if self.previous_manifest else None
-        search_result = write_search_assets(catalogue, self.build_dir, lender) if search else {}
+        early = self._start_linking(urls["santer.css"]) if search else None
+        try:
+            # The live build lends its unchanged search index files (an update changes few of them).
+            lender = self.previous if self.previous_manifest else None
+            search_result = write_search_assets(catalogue, self.build_dir, lender) if search else {}
+        except BaseException:
+            if early:
+                early[2].shutdown(cancel_futures=True)
+            raise
         self.assets = Assets(
             css=urls["santer.css"],
             search_scripts=tuple(search_result.get("scripts", ())),
             page_scripts=tuple(search_result.get("page_scripts", ())),
         )
+        if early:
+            self._early = early
         compressor = PortalCompressor(ASSET_BROTLI_QUALITY)
         for url in urls.values():
             path = str(self.build_dir / url.lstrip("/"))
@@ -199,14 +214,23 @@ class BuildJob:
                 compressor.compress_data(path, fh.read())
 
     # ---------------------------------------------------------------- pages
-    def prepare(self, env) -> None:
-        """Called by the Pelican generator with its Jinja environment: compile every template once."""
-        self.env = env
-        for name in {page.template for page in self.pages}:
-            env.get_template(name)
-        # The search scripts' names change with the index (every publish) but only the search
-        # page carries them (theme.render): they must not make every other page look changed.
-        page_assets = {"css": self.assets.css, "page_scripts": list(self.assets.page_scripts)}
+    def _start_linking(self, css: str):
+        """While the search index is built (CPU), link the unchanged pages (file system calls) in a
+        forked process: the two overlap on two cores. Pages other than /cari/ do not depend on the
+        index, only on the every-page scripts, which are known before it. Returns (page assets,
+        future of the linked paths, pool), or None when there is little to link.
+        """
+        if not (self.previous and self.previous_manifest) or len(self.pages) < PARALLEL_MIN_PAGES:
+            return None
+        page_assets = {"css": css, "page_scripts": search_page_scripts()}
+        self.fingerprints = self._fingerprints(page_assets, None)
+        old = self.previous_manifest.get("pages", {})
+        unchanged = [path for path, fingerprint in self.fingerprints.items() if old.get(path) == fingerprint]
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        return page_assets, pool.submit(_link_pages, str(self.previous), str(self.build_dir), unchanged), pool
+
+    def _fingerprints(self, page_assets: dict, search_scripts: list[str] | None) -> dict[str, str]:
+        """Each page's inputs, hashed; search_scripts=None leaves out the search page."""
         salt = "|".join(
             (
                 BUILDER_VERSION,
@@ -215,8 +239,8 @@ class BuildJob:
                 repr(page_assets),
             )
         )
-        search_salt = repr(list(self.assets.search_scripts))
-        digests: dict[int, str] = {}
+        search_salt = repr(search_scripts)
+        digests = self._digests
 
         def digest(record) -> str:
             if record is None:
@@ -226,16 +250,58 @@ class BuildJob:
                 digests[key] = record_digest(record)
             return digests[key]
 
+        fingerprints = {}
         for page in self.pages:
-            extra = search_salt if page.template == "search.html" else ""
+            search_page = page.template == "search.html"
+            if search_page and search_scripts is None:
+                continue
+            extra = search_salt if search_page else ""
             text = "\0".join((salt, extra, page.path, page.template, *(digest(d) for d in page.deps)))
-            self.fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+            fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        return fingerprints
+
+    def prepare(self, env) -> None:
+        """Called by the Pelican generator with its Jinja environment: compile every template once."""
+        self.env = env
+        for name in {page.template for page in self.pages}:
+            env.get_template(name)
+        # The search scripts' names change with the index (every publish) but only the search
+        # page carries them (theme.render): they must not make every other page look changed.
+        page_assets = {"css": self.assets.css, "page_scripts": list(self.assets.page_scripts)}
+        if self._early and self._early[0] != page_assets:
+            self._undo_early_links()  # the every-page scripts were not what was assumed
+        self.fingerprints = self._fingerprints(page_assets, list(self.assets.search_scripts))
+
+    def _early_links(self) -> set[str]:
+        if not self._early:
+            return set()
+        _assets, future, pool = self._early
+        try:
+            return set(future.result())
+        finally:
+            pool.shutdown()
+
+    def stop_early_linking(self) -> None:
+        """A failed build: do not leave the linking process behind."""
+        if self._early:
+            self._early[2].shutdown(cancel_futures=True)
+            self._early = None
+
+    def _undo_early_links(self) -> None:
+        for relative in self._early_links():
+            for suffix in ("", ".br", ".gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.build_dir / f"{relative}{suffix}")
+        self._early = None
 
     def write_pages(self) -> None:
         old = self.previous_manifest.get("pages", {}) if self.previous else {}
+        linked = self._early_links()
+        self._early = None
         queue = []
         for index, page in enumerate(self.pages):
-            if old.get(page.path) == self.fingerprints[page.path] and self._link_previous(page.path):
+            unchanged = old.get(page.path) == self.fingerprints[page.path]
+            if page.path in linked or (unchanged and self._link_previous(page.path)):
                 self.reused += 1
             else:
                 queue.append(index)
@@ -277,21 +343,7 @@ class BuildJob:
         return len(indices)
 
     def _link_previous(self, relative: str) -> bool:
-        source = self.previous / relative
-        target = self.build_dir / relative
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
-        try:
-            os.link(source, target)
-        except FileNotFoundError:
-            return False
-        except OSError:
-            return False  # another file system or no hard links: render instead
-        for suffix in (".br", ".gz"):
-            with contextlib.suppress(FileNotFoundError):
-                os.link(f"{source}{suffix}", f"{target}{suffix}")
-        return True
+        return _link_page(self.previous, self.build_dir, relative, self._made_dirs)
 
     # ---------------------------------------------------------------- the rest
     def write_extras(self) -> None:
@@ -375,9 +427,41 @@ def _write_page(compressor: PortalCompressor, path: str, data: bytes) -> None:
     compressor.compress_data(path, data)  # brotli and zlib release the GIL while compressing
 
 
+def _link_page(previous: Path, build_dir: Path, relative: str, made_dirs: set[Path]) -> bool:
+    """Hard-link a page and its .br/.gz from the previous build; False when it cannot."""
+    source = previous / relative
+    target = build_dir / relative
+    if target.parent not in made_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made_dirs.add(target.parent)
+    try:
+        os.link(source, target)
+    except OSError:
+        return False  # missing, another file system or no hard links: render instead
+    for suffix in (".br", ".gz"):
+        with contextlib.suppress(FileNotFoundError):
+            os.link(f"{source}{suffix}", f"{target}{suffix}")
+    return True
+
+
+def _link_pages(previous: str, build_dir: str, paths: list[str]) -> list[str]:
+    """Runs in a forked process: the pages it could link (the others are rendered)."""
+    made: set[Path] = set()
+    return [relative for relative in paths if _link_page(Path(previous), Path(build_dir), relative, made)]
+
+
 def _render_chunk(indices: list[int]) -> int:
     """Runs in a forked worker: the job (templates compiled, catalogue loaded) is inherited."""
     return _ACTIVE_JOB.render_indices(indices)
+
+
+def search_page_scripts() -> list[str]:
+    """The every-page search scripts, known before the index is built."""
+    if importlib.util.find_spec("search.portal") is None:
+        return []
+    from search.portal import page_scripts
+
+    return list(page_scripts())
 
 
 def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
