@@ -21,6 +21,7 @@ analysis, ranking, result cards and DOM. The 2 CPUs are shared, so timings move 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import http.server
@@ -41,17 +42,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from catalogue.files import Catalogue, load_catalogue  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser the tests use)
 
 SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SYLLABLES = [
     "ba",
     "be",
@@ -222,40 +215,50 @@ def search_page_site(site: Path, scripts: list[str], template_portal: Path | Non
     (cari / "index.html").write_text(html, encoding="utf-8")
 
 
-def measure_santer(site: Path, queries: list[str]) -> dict:
+@contextlib.contextmanager
+def browser_on(site: Path):
+    """Headless Chromium and the folder served on loopback: (browser, base URL)."""
     from playwright.sync_api import sync_playwright
 
     server, base = serve(site)
-    cold, render = [], []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
-            for q in queries:
-                context = browser.new_context()
-                page = context.new_page()
-                sizes: list[int] = []
-                page.on(
-                    "requestfinished",
-                    lambda req, sizes=sizes: sizes.append(
-                        req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]
-                    ),
-                )
-                page.goto(f"{base}/cari/?q={quote(q)}")
-                page.wait_for_selector('[data-search-results][data-search-state="done"]', state="attached")
-                page.wait_for_load_state("networkidle")
-                cold.append(sum(sizes))
-                ms = page.evaluate(
-                    "async q => { const t = performance.now(); await SanterSearch.page.search(q);"
-                    " return performance.now() - t; }",
-                    q,
-                )
-                render.append(ms)
-                context.close()
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser, base
             browser.close()
     finally:
         server.shutdown()
+
+
+def cold_visit(browser, url: str, done: str):
+    """Open `url` in a fresh context (an empty cache) and wait for `done`: (page, bytes downloaded)."""
+    page = browser.new_context().new_page()
+    sizes: list[int] = []
+    page.on(
+        "requestfinished",
+        lambda req: sizes.append(req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]),
+    )
+    page.goto(url)
+    page.wait_for_selector(done, state="attached", timeout=30000)
+    page.wait_for_load_state("networkidle")
+    return page, sum(sizes)
+
+
+def measure_santer(site: Path, queries: list[str]) -> dict:
+    cold, render = [], []
+    with browser_on(site) as (browser, base):
+        for q in queries:
+            page, downloaded = cold_visit(
+                browser, f"{base}/cari/?q={quote(q)}", '[data-search-results][data-search-state="done"]'
+            )
+            cold.append(downloaded)
+            ms = page.evaluate(
+                "async q => { const t = performance.now(); await SanterSearch.page.search(q);"
+                " return performance.now() - t; }",
+                q,
+            )
+            render.append(ms)
+            page.context.close()
     return {
         "cold_first": cold[0],
         "cold_median": statistics.median(cold),
@@ -278,34 +281,13 @@ document.body.dataset.done = "1";
 
 
 def measure_pagefind(site: Path, queries: list[str]) -> dict:
-    from playwright.sync_api import sync_playwright
-
     (site / "pf.html").write_text(PAGEFIND_PAGE, encoding="utf-8")
-    server, base = serve(site)
     cold = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-            )
-            for q in queries:
-                context = browser.new_context()
-                page = context.new_page()
-                sizes: list[int] = []
-                page.on(
-                    "requestfinished",
-                    lambda req, sizes=sizes: sizes.append(
-                        req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]
-                    ),
-                )
-                page.goto(f"{base}/pf.html?q={quote(q)}")
-                page.wait_for_selector("body[data-done]", state="attached", timeout=30000)
-                page.wait_for_load_state("networkidle")
-                cold.append(sum(sizes))
-                context.close()
-            browser.close()
-    finally:
-        server.shutdown()
+    with browser_on(site) as (browser, base):
+        for q in queries:
+            page, downloaded = cold_visit(browser, f"{base}/pf.html?q={quote(q)}", "body[data-done]")
+            cold.append(downloaded)
+            page.context.close()
     return {"cold_first": cold[0], "cold_median": statistics.median(cold), "cold_max": max(cold)}
 
 
