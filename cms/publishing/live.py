@@ -12,15 +12,8 @@ are few and exported every time; when one of them changes, every service is re-e
 from __future__ import annotations
 
 import dataclasses
-import logging
-
-from wagtail.models import Page
 
 from catalogue import Catalogue, Service
-from catalogue import Category as CategoryRecord
-from catalogue import LifeEvent as LifeEventRecord
-
-logger = logging.getLogger(__name__)
 
 
 def with_link_health(catalogue: Catalogue, down_apps: frozenset[str]) -> Catalogue:
@@ -50,31 +43,18 @@ class LiveCatalogue:
         return with_link_health(self._published(), down_app_slugs())
 
     def _published(self) -> Catalogue:
-        from cms.services.exporting import app_record, opd_record, service_record, taxonomy_record
-        from cms.services.models import App, Category, LifeEvent, OpdPage, ServicePage
+        from cms.services.exporting import live_service_record, published_parts
+        from cms.services.models import ServicePage
 
-        catalogue = Catalogue()
-        opd_pages = list(OpdPage.objects.live().public().order_by("slug"))
-        opd_by_path = {page.path: page for page in opd_pages}
-        for page in opd_pages:
-            catalogue.add(opd_record(page), f"opds/{page.slug}.json")
-        apps = list(App.objects.select_related("opd").order_by("slug"))
-        for app in apps:
-            if app.opd.path in opd_by_path:
-                catalogue.add(app_record(app), f"apps/{app.slug}.json")
-        categories = list(Category.objects.order_by("slug"))
-        events = list(LifeEvent.objects.order_by("slug"))
-        for category in categories:
-            catalogue.add(taxonomy_record(CategoryRecord, category), f"categories/{category.slug}.json")
-        for event in events:
-            catalogue.add(taxonomy_record(LifeEventRecord, event), f"life-events/{event.slug}.json")
+        parts = published_parts()
+        catalogue = parts.catalogue
 
         # Everything a service record takes from outside its own row.
         context_key = (
-            tuple((a.pk, a.slug) for a in apps),
+            tuple((a.pk, a.slug) for a in parts.apps),
             tuple(sorted(catalogue.apps)),
-            tuple((c.pk, c.slug) for c in categories),
-            tuple((e.pk, e.slug) for e in events),
+            tuple((c.pk, c.slug) for c in parts.categories),
+            tuple((e.pk, e.slug) for e in parts.life_events),
         )
         if context_key != self._context_key:
             self._services.clear()
@@ -90,14 +70,14 @@ class LiveCatalogue:
         # A description's links to other pages become their portal URLs, or lose their target
         # when that page is not live: when the live pages change, re-export the linking services.
         link_targets = frozenset((pk, slug) for pk, slug, *_rest in rows) | {
-            (p.pk, p.slug) for p in opd_pages
+            (p.pk, p.slug) for p in parts.opd_by_path.values()
         }
         relink = self._linking if link_targets != self._link_targets else set()
         self._link_targets = link_targets
         wanted: list[tuple[int, str, tuple]] = []
         stale: dict[int, tuple] = {}
         for pk, slug, path, published_at, revision in rows:
-            opd = opd_by_path.get(path[: -Page.steplen])
+            opd = parts.opd_of(path)
             if opd is None:
                 continue  # its OPD is unpublished: the service is not reachable either
             fingerprint = (slug, path, opd.slug, published_at, revision)
@@ -113,10 +93,7 @@ class LiveCatalogue:
             )
             for page in pages:
                 fingerprint = stale[page.pk]
-                record = service_record(page, fingerprint[2])
-                if record.app and record.app not in catalogue.apps:
-                    logger.warning("layanan %s: aplikasi %s tidak terbit", record.id, record.app)
-                    record = Service.from_dict({**record.to_dict(), "app": None, "deep_link": None})
+                record = live_service_record(page, fingerprint[2], catalogue)
                 self._services[page.pk] = (fingerprint, record)
                 if 'linktype="page"' in (page.description or ""):
                     self._linking.add(page.pk)

@@ -9,6 +9,7 @@ revisions), so drafts never leak.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from wagtail.models import Page
@@ -28,19 +29,8 @@ WITA = ZoneInfo("Asia/Makassar")
 
 def published_catalogue() -> Catalogue:
     """The live catalogue: live OPD pages, their apps, the taxonomies and live service pages."""
-    catalogue = Catalogue()
-    opd_pages = list(OpdPage.objects.live().public().order_by("slug"))
-    opd_by_path = {page.path: page for page in opd_pages}
-    for page in opd_pages:
-        catalogue.add(opd_record(page), f"opds/{page.slug}.json")
-    for app in App.objects.select_related("opd").order_by("slug"):
-        if app.opd.path in opd_by_path:
-            catalogue.add(app_record(app), f"apps/{app.slug}.json")
-    for category in Category.objects.order_by("slug"):
-        catalogue.add(taxonomy_record(CategoryRecord, category), f"categories/{category.slug}.json")
-    for event in LifeEvent.objects.order_by("slug"):
-        catalogue.add(taxonomy_record(LifeEventRecord, event), f"life-events/{event.slug}.json")
-
+    parts = published_parts()
+    catalogue = parts.catalogue
     services = (
         ServicePage.objects.live()
         .public()
@@ -49,17 +39,55 @@ def published_catalogue() -> Catalogue:
         .order_by("slug")
     )
     for page in services:
-        opd = opd_by_path.get(page.path[: -Page.steplen])
+        opd = parts.opd_of(page.path)
         if opd is None:
             continue  # its OPD is unpublished: the service is not reachable either
-        record = service_record(page, opd.slug)
-        if record.app and record.app not in catalogue.apps:
-            # The app belongs to an unpublished OPD; keep the service, drop the dead link.
-            logger.warning("layanan %s: aplikasi %s tidak terbit, tautan dihapus", record.id, record.app)
-            record = Service.from_dict({**record.to_dict(), "app": None, "deep_link": None})
-        catalogue.add(record, f"services/{page.slug}.json")
+        catalogue.add(live_service_record(page, opd.slug, catalogue), f"services/{page.slug}.json")
     catalogue.check_references()
     return catalogue
+
+
+@dataclass
+class PublishedParts:
+    """What is live besides the services: their records, and the rows a service record reads."""
+
+    catalogue: Catalogue  # OPDs, apps, categories and life events; services are added by the caller
+    opd_by_path: dict[str, OpdPage]
+    apps: list[App]
+    categories: list[Category]
+    life_events: list[LifeEvent]
+
+    def opd_of(self, service_path: str) -> OpdPage | None:
+        """The live OPD page a service page sits under, or None when that OPD is not live."""
+        return self.opd_by_path.get(service_path[: -Page.steplen])
+
+
+def published_parts() -> PublishedParts:
+    catalogue = Catalogue()
+    opd_pages = list(OpdPage.objects.live().public().order_by("slug"))
+    opd_by_path = {page.path: page for page in opd_pages}
+    for page in opd_pages:
+        catalogue.add(opd_record(page), f"opds/{page.slug}.json")
+    apps = list(App.objects.select_related("opd").order_by("slug"))
+    for app in apps:
+        if app.opd.path in opd_by_path:
+            catalogue.add(app_record(app), f"apps/{app.slug}.json")
+    categories = list(Category.objects.order_by("slug"))
+    life_events = list(LifeEvent.objects.order_by("slug"))
+    for category in categories:
+        catalogue.add(taxonomy_record(CategoryRecord, category), f"categories/{category.slug}.json")
+    for event in life_events:
+        catalogue.add(taxonomy_record(LifeEventRecord, event), f"life-events/{event.slug}.json")
+    return PublishedParts(catalogue, opd_by_path, apps, categories, life_events)
+
+
+def live_service_record(page: ServicePage, opd_slug: str, catalogue: Catalogue) -> Service:
+    """A live service's record; an app of an unpublished OPD is dropped with its deep link."""
+    record = service_record(page, opd_slug)
+    if record.app and record.app not in catalogue.apps:
+        logger.warning("layanan %s: aplikasi %s tidak terbit, tautan dihapus", record.id, record.app)
+        record = Service.from_dict({**record.to_dict(), "app": None, "deep_link": None})
+    return record
 
 
 def opd_record(page: OpdPage) -> Opd:
