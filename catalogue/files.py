@@ -74,6 +74,22 @@ class Catalogue:
     def source(self, record: Record) -> str:
         return self.sources.get((type(record), record.key), "?")
 
+    def most_needed(self, limit: int) -> list[Service]:
+        """ "Layanan paling dibutuhkan": editors' featured services; else the first service of each
+        category, in catalogue order. A shorter limit gives a prefix of a longer one."""
+        services = list(self.services.values())
+        featured = [s for s in services if s.featured]
+        if featured:
+            return featured[:limit]
+        chosen: list[Service] = []
+        for category in self.categories:
+            first = next((s for s in services if category in s.categories and s not in chosen), None)
+            if first:
+                chosen.append(first)
+            if len(chosen) == limit:
+                break
+        return chosen or services[:limit]
+
     def check_references(self) -> None:
         """Every reference resolves and every deep link is safe; raises the first RecordError."""
         for app in self.apps.values():

@@ -148,15 +148,6 @@ def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def featured_services(catalogue: Catalogue) -> list[Service]:
-    """ "Layanan paling dibutuhkan": editors' featured ones, else those touching most life events."""
-    services = list(catalogue.services.values())
-    chosen = [s for s in services if s.featured]
-    if not chosen:
-        chosen = sorted(services, key=lambda s: (-len(s.life_events), s.id))
-    return chosen[:FEATURED_COUNT]
-
-
 class _FieldTerms:
     """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse.
 
@@ -427,7 +418,7 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
         "vocab": sorted(vocab),
         "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
         "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
-        "featured": [[s.id, s.title] for s in featured_services(catalogue)],
+        "featured": [[s.id, s.title] for s in catalogue.most_needed(FEATURED_COUNT)],
         "stop": sorted(d.stop_words),
         "low": dict(sorted(d.low_weight.items())),
         "coll": dict(sorted(d.colloquial.items())),

@@ -135,19 +135,7 @@ class Site:
 
     @cached_property
     def popular(self) -> list[Service]:
-        """Editors' `featured` services; else the first service of each category, in catalogue order."""
-        services = list(self.catalogue.services.values())
-        featured = [s for s in services if s.featured]
-        if featured:
-            return featured[:POPULAR_LIMIT]
-        chosen: list[Service] = []
-        for category in self.catalogue.categories:
-            first = next((s for s in services if category in s.categories and s not in chosen), None)
-            if first:
-                chosen.append(first)
-            if len(chosen) == POPULAR_LIMIT:
-                break
-        return chosen or services[:POPULAR_LIMIT]
+        return self.catalogue.most_needed(POPULAR_LIMIT)
 
     def url(self, path: str) -> str:
         return self.site_url + path

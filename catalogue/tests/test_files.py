@@ -1,5 +1,6 @@
 """The content/ format and the shared format: loading, checking and writing records."""
 
+import dataclasses
 import json
 
 import pytest
@@ -205,3 +206,15 @@ def test_shared_fixture_loads(shared_catalogue_dir):
     assert len(catalogue.apps) == 27
     every_record = [dump_record(s) for s in catalogue.services.values()]
     assert all(text.endswith("}\n") for text in every_record)
+
+
+def test_most_needed_services_are_one_list_whatever_its_length(shared_catalogue_dir):
+    """The home page and the search page's zero-results list show the same services, in order."""
+    catalogue = load_catalogue(shared_catalogue_dir)
+    eight, six = catalogue.most_needed(8), catalogue.most_needed(6)
+    assert len(eight) == 8 and six == eight[:6]
+    # none is featured: one service from each category, in catalogue order
+    assert all(c in s.categories for s, c in zip(eight, catalogue.categories, strict=False))
+    featured = next(iter(catalogue.services))
+    catalogue.services[featured] = dataclasses.replace(catalogue.services[featured], featured=True)
+    assert [s.id for s in catalogue.most_needed(6)] == [featured]
