@@ -1,7 +1,7 @@
 """Portal serving throughput: gunicorn + WhiteNoise (cms/gunicorn.conf.py) vs Debian's nginx.
 
     .venv/bin/python benchmarks/serve.py                # one wrk run each, 10 s, 50 connections
-    .venv/bin/python benchmarks/serve.py --sync         # also gunicorn's sync workers, for reference
+    .venv/bin/python benchmarks/serve.py --wsgi         # also the WSGI front door (gthread, sync)
     .venv/bin/python benchmarks/serve.py --rounds 3     # alternate the servers, print medians
 
 Both serve the same built portal folder (the shared catalogue) on 127.0.0.1; wrk asks for one
@@ -98,17 +98,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def gunicorn(tmp: Path, portal: Path, port: int, extra: list[str]) -> subprocess.Popen:
+def gunicorn(tmp: Path, portal: Path, port: int, app: str, worker_class: str, extra: list[str]):
     env = dict(
         os.environ,
         PORTAL_DIR=str(portal),
         SANTER_DATA_DIR=str(tmp),
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)),
+        GUNICORN_WORKER_CLASS=worker_class,
     )
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "cms.wsgi:application",
+        app,
         "--config",
         "cms/gunicorn.conf.py",
         "--bind",
@@ -142,7 +143,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--sync", action="store_true", help="also measure gunicorn sync workers")
+    parser.add_argument(
+        "--wsgi", action="store_true", help="also cms.wsgi on gunicorn's gthread and sync workers"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="alternate the servers N times (medians)")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -159,15 +162,18 @@ def main() -> None:
         portal = tmp / "portal"
         build_portal(load_catalogue(SHARED), portal, "http://127.0.0.1", search=False)
 
-        worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-        variants = [(f"gunicorn {worker_class} + WhiteNoise", [])]
-        if args.sync:
-            variants.append(("gunicorn sync + WhiteNoise", ["--worker-class", "sync", "--keep-alive", "0"]))
+        # What `make run` serves (cms/gunicorn.conf.py), then the WSGI front door for reference.
+        variants = [("gunicorn asgi + WhiteNoise", ("cms.asgi:application", "asgi", []))]
+        if args.wsgi:
+            variants.append(("gunicorn gthread + WhiteNoise", ("cms.wsgi:application", "gthread", [])))
+            variants.append(
+                ("gunicorn sync + WhiteNoise", ("cms.wsgi:application", "sync", ["--keep-alive", "0"]))
+            )
         for _ in range(args.rounds):
             results.setdefault("nginx", []).append(run_nginx(tmp, portal, args))
-            for label, extra in variants:
+            for label, (app, worker_class, extra) in variants:
                 port = free_port()
-                server = gunicorn(tmp, portal, port, extra)
+                server = gunicorn(tmp, portal, port, app, worker_class, extra)
                 try:
                     wait_for(port, server)
                     results.setdefault(label, []).append(wrk(port, args.seconds, args.connections))

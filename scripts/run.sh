@@ -32,4 +32,4 @@ cat <<MSG
   Ctrl+C untuk berhenti.
 
 MSG
-.venv/bin/gunicorn cms.wsgi:application --config cms/gunicorn.conf.py --bind "$host:$port"
+.venv/bin/gunicorn cms.asgi:application --config cms/gunicorn.conf.py --bind "$host:$port"

@@ -1,4 +1,7 @@
-"""The portal as a real gunicorn (cms/gunicorn.conf.py) serves it: headers, caching, live publishing."""
+"""The portal as a real gunicorn (cms/gunicorn.conf.py) serves it: headers, caching, live publishing.
+
+Both front doors run: the ASGI one `make run` uses, and the WSGI one for WSGI-only servers.
+"""
 
 import dataclasses
 import http.client
@@ -24,8 +27,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(shared_catalogue_dir, tmp_path_factory):
+@pytest.fixture(
+    scope="module",
+    params=[("cms.asgi:application", "asgi"), ("cms.wsgi:application", "gthread")],
+    ids=["asgi", "wsgi"],
+)
+def server(request, shared_catalogue_dir, tmp_path_factory):
+    app, worker_class = request.param
     data = tmp_path_factory.mktemp("serving")
     catalogue = load_catalogue(shared_catalogue_dir)
     portal = data / "portal"
@@ -37,10 +45,11 @@ def server(shared_catalogue_dir, tmp_path_factory):
         SANTER_DATA_DIR=str(data),
         DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}",
         WEB_CONCURRENCY="1",
+        GUNICORN_WORKER_CLASS=worker_class,
     )
     gunicorn = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [gunicorn, "cms.wsgi:application", "--config", "cms/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        [gunicorn, app, "--config", "cms/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,86 @@
+"""PortalASGI in-process: what the real-server tests cannot easily reach (large files, lifespan)."""
+
+import asyncio
+
+import pytest
+
+from cms.portal.serving import PortalASGI
+
+
+async def django_stub(scope, receive, send):
+    """Stands in for Django: 404 for anything under /tidak-ada/, else 200 "django"."""
+    status = 404 if scope["path"].startswith("/tidak-ada/") else 200
+    await send({"type": "http.response.start", "status": status, "headers": [(b"x-from", b"django")]})
+    await send({"type": "http.response.body", "body": b"django " + str(status).encode()})
+
+
+def call(app, path, method="GET", headers=()):
+    scope = {"type": "http", "method": method, "path": path, "headers": list(headers), "query_string": b""}
+    messages = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        messages.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start, *bodies = messages
+    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in bodies), bodies
+
+
+@pytest.fixture
+def portal(tmp_path):
+    site = tmp_path / "portal"
+    (site / "layanan" / "ktp").mkdir(parents=True)
+    (site / "layanan" / "ktp" / "index.html").write_text("<h1>KTP</h1>", encoding="utf-8")
+    (site / "404.html").write_text("<h1>Halaman tidak ditemukan</h1>", encoding="utf-8")
+    (site / "besar.bin").write_bytes(bytes(range(256)) * 2048)  # 512 KB: above the in-memory limit
+    return site
+
+
+def test_pages_come_from_the_build_and_unknown_paths_get_the_portal_404(portal):
+    app = PortalASGI(django_stub, portal)
+    status, headers, body, _ = call(app, "/layanan/ktp/")
+    assert (status, body) == (200, b"<h1>KTP</h1>")
+    assert b"frame-ancestors 'none'" in headers[b"content-security-policy"]
+    status, headers, body, _ = call(app, "/tidak-ada/")
+    assert status == 404 and body == b"<h1>Halaman tidak ditemukan</h1>"
+    assert headers[b"cache-control"] == b"no-cache" and b"etag" not in headers
+    status, _, body, _ = call(app, "/admin/")  # Django's prefixes never look at the build
+    assert (status, body) == (200, b"django 200")
+
+
+def test_large_files_are_streamed_in_chunks_and_ranges_honoured(portal):
+    app = PortalASGI(django_stub, portal)
+    status, headers, body, bodies = call(app, "/besar.bin")
+    assert status == 200 and body == (portal / "besar.bin").read_bytes()
+    assert len(bodies) > 2 and bodies[-1].get("more_body", False) is False
+    status, headers, body, _ = call(app, "/besar.bin", headers=[(b"range", b"bytes=10-19")])
+    assert status == 206 and body == bytes(range(10, 20))
+    assert headers[b"content-range"] == b"bytes 10-19/524288"
+
+
+def test_head_and_conditional_requests(portal):
+    app = PortalASGI(django_stub, portal)
+    status, headers, body, _ = call(app, "/layanan/ktp/", method="HEAD")
+    assert status == 200 and body == b"" and headers[b"content-length"] == b"12"
+    status, _, body, _ = call(app, "/layanan/ktp/", headers=[(b"if-none-match", headers[b"etag"])])
+    assert (status, body) == (304, b"")
+    status, _, _, _ = call(app, "/layanan/ktp/", method="POST")
+    assert status == 405
+
+
+def test_lifespan_is_answered_without_django(portal):
+    app = PortalASGI(django_stub, portal)
+    inbox = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent = []
+
+    async def receive():
+        return inbox.pop(0)
+
+    async def send(message):
+        sent.append(message["type"])
+
+    asyncio.run(app({"type": "lifespan"}, receive, send))
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
