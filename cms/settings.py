@@ -91,6 +91,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cms.urls"
 WSGI_APPLICATION = "cms.wsgi.application"
+ASGI_APPLICATION = "cms.asgi.application"
 
 TEMPLATES = [
     {

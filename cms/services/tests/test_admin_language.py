@@ -35,6 +35,7 @@ def test_dashboard_sidebar_and_site_summary(editor_client):
     # The Wagtail Site record is named, so the dashboard does not greet editors with "localhost".
     assert ">Santer<" in html.replace("\n", "").replace(" ", "")
     assert "localhost" not in html
+    assert "<title>Dasbor - Santer CMS</title>" in html  # the browser tab names the product
 
 
 def test_service_edit_page_status_panel(editor_client, imported):
