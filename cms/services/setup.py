@@ -32,6 +32,9 @@ TASK_NAME = "Persetujuan peninjau"
 EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page")
 REVIEWER_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 SNIPPET_MODELS = (App, Category, LifeEvent)
+# Created by Wagtail's own migrations with rights over the whole tree: an OPD editor put there by
+# mistake could edit every OPD's pages. Santer's groups replace them.
+WAGTAIL_DEFAULT_GROUPS = ("Editors", "Moderators")
 
 
 def ensure_catalogue_setup() -> CatalogueIndexPage:
@@ -40,6 +43,7 @@ def ensure_catalogue_setup() -> CatalogueIndexPage:
     Site.objects.filter(site_name="").update(site_name="Santer")
     reviewers = ensure_reviewers_group(root)
     ensure_workflow(root, reviewers)
+    retire_wagtail_default_groups()
     for opd in OpdPage.objects.all():
         ensure_editor_group(opd)
     return root
@@ -112,6 +116,11 @@ def ensure_workflow(root: CatalogueIndexPage, reviewers: Group) -> Workflow:
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
     return workflow
+
+
+def retire_wagtail_default_groups() -> None:
+    """Delete Wagtail's default groups while nobody is in them (members mean an admin chose so)."""
+    Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS, user__isnull=True).delete()
 
 
 def editor_group_name(opd: OpdPage) -> str:

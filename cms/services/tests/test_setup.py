@@ -29,6 +29,19 @@ def test_migrate_sets_up_root_site_reviewers_and_workflow():
     )
 
 
+def test_no_group_has_rights_over_the_whole_tree(django_user_model):
+    # Wagtail's own "Editors"/"Moderators" groups (rights on the tree root) are gone after migrate,
+    # so an OPD editor cannot be put, by mistake, in a group that edits every OPD's pages.
+    assert not Group.objects.filter(name__in=["Editors", "Moderators"]).exists()
+    tree_root = CatalogueIndexPage.objects.get().get_parent()
+    assert not GroupPagePermission.objects.filter(page=tree_root).exists()
+    # A default group someone is a member of was chosen by an admin: set-up leaves it.
+    chosen = Group.objects.create(name="Editors")
+    django_user_model.objects.create_user("kepala-dinas").groups.add(chosen)
+    ensure_catalogue_setup()
+    assert Group.objects.filter(name="Editors").exists()
+
+
 def test_opd_created_in_admin_gets_an_editor_group(admin_client):
     url = reverse("wagtailadmin_pages:add", args=["services", "opdpage", catalogue_root().id])
     data = {
