@@ -20,10 +20,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import html
+import itertools
 import json
 import math
 import operator
 import re
+import sys
 import threading
 import weakref
 from collections import Counter, defaultdict
@@ -124,10 +126,8 @@ class SynonymExpander:
     def expand(self, stems: list[str]) -> dict[str, str]:
         """Distinct alias {form: stem} implied by the phrases in `stems` (presence, not counts)."""
         found: dict[str, str] = {}
-        starts = self.starts
-        for start in range(len(stems)):
-            if stems[start] not in starts:
-                continue
+        # only where a phrase can start (few places): selected in C
+        for start in itertools.compress(range(len(stems)), map(self.starts.__contains__, stems)):
             for length in range(1, min(self.max_len, len(stems) - start) + 1):
                 aliases = self.implies.get(tuple(stems[start : start + length]))
                 if aliases:
@@ -171,7 +171,7 @@ class _FieldTerms:
         self.length = length  # analysed terms, for this field's length normalisation
         self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
         self.counts = tuple(counts.values())  # their term frequencies
-        self.form_keys = tuple(forms)  # {surface form: stem}, aliases included, as two tuples
+        self.form_keys = tuple(map(sys.intern, forms))  # {surface form: stem}, aliases too, as two tuples
         self.form_stems = tuple(forms.values())
         self.shared = False  # the same text in several services (an agency, a category)
         # (k1, {stem: score}) of a shared field: the same until its average length changes; one
@@ -206,23 +206,22 @@ class _AnalysisMemo:
         self.analyzer = analyzer
         self.expander = SynonymExpander(analyzer)
         self.fields: dict[tuple[str, str], _FieldTerms] = {}
-        self.strings: dict[str, str] = {}  # one object per distinct word or phrase
 
     def analyse(self, name: str, text: str) -> _FieldTerms:
         sequence, forms = self.analyzer.field(text)
+        # Stems and aliases are the analyzer's and the expander's shared strings; the surface
+        # forms and phrases are new for every field, so they are interned (the memo keeps them).
         counts: dict[str, float] = Counter(sequence)
         if name != BODY:
             if name in BIGRAM_FIELDS:
                 # adjacent words ("kehilangan pekerjaan"): a phrase bonus
-                counts.update(f"{a}{BIGRAM_JOIN}{b}" for a, b in zip(sequence, sequence[1:], strict=False))
-            if self.expander.starts.intersection(sequence):
+                pairs = zip(sequence, sequence[1:], strict=False)
+                counts.update(map(sys.intern, map(BIGRAM_JOIN.join, pairs)))
+            if not self.expander.starts.isdisjoint(sequence):
                 aliases = self.expander.expand(sequence)
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        one = self.strings.setdefault
-        counts = {one(stem, stem): tf for stem, tf in counts.items()}
-        forms = {one(form, form): one(stem, stem) for form, stem in forms.items()}
         return _FieldTerms(text.count(" ") + 1, len(sequence), counts, forms)
 
     def documents(self, services: list[Service], catalogue: Catalogue) -> list[list[tuple[str, _FieldTerms]]]:
