@@ -4,9 +4,10 @@ build_portal(catalogue, out_dir, site_url, *, theme_dir=THEME_DIR, jobs=None,
              reuse=True, search=True) -> BuildReport
     Full build into a new folder beside out_dir, then an atomic symlink swap; raises
     BuildError and leaves out_dir as it was. With reuse (the default) a page whose
-    inputs are unchanged since the live build is hard-linked from it, so calling it
-    after one edit re-renders only the affected pages — the same bytes a reuse=False
-    build writes (site_builder/tests/test_publish.py).
+    inputs are unchanged since the live build is hard-linked from it, or left in place
+    when a spare build retired a while ago is recycled, so calling it after one edit
+    re-renders only the affected pages — the same bytes a reuse=False build writes
+    (site_builder/tests/test_publish.py).
 render_page(catalogue, site_url, url, *, assets=None) -> bytes
     One page exactly as a build writes it (preview); pass live_assets(out_dir) to
     match the live site's stylesheet and search scripts.

@@ -4,11 +4,22 @@
     data/.portal.builds/20261129T131500-ab12cd/        the live build
     data/.portal.builds/20261129T131500-ab12cd.json    its manifest (page fingerprints)
     data/.portal.builds/20261129T120000-ef34gh/        the previous build, kept for rollback
+    data/.portal.builds/20261129T110000-…/             older builds, spares to recycle
 
 A build is written into `<id>.partial`, renamed when complete, and the symlink is replaced
 with rename(2) — a reader of `data/portal` sees the old complete site or the new complete
-site. Builds are never modified after they are complete, which is what lets the server
-cache a build's file list and lets later builds hard-link unchanged files.
+site. A build is never modified under its own name, which is what lets the server cache a
+build's file list and lets later builds hard-link unchanged files.
+
+Recycling: a new build would hard-link ~10k unchanged page folders into a fresh folder,
+which costs most of a one-page update on a slow disk. Instead the oldest spare — neither
+live nor the rollback target, retired at least REUSE_AFTER_SECONDS ago, so no server still
+answers from it — is renamed to a new `<id>.partial` and only the pages that differ are
+replaced (build.py). The rename makes its old paths vanish at once: a server that still
+held them gets "not found" and switches to the live build, never a half-updated file; and
+files are replaced (unlink, then a new file or link), never written in place, because they
+are hard links shared with the live and rollback builds. Without such a spare, a fresh
+folder is made as before.
 """
 
 from __future__ import annotations
@@ -20,12 +31,19 @@ import os
 import secrets
 import shutil
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
+# Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
+# retired REUSE_AFTER_SECONDS ago (a spare costs its folders, ~40 MB at 10k services).
+SPARE_BUILDS = 3
+# A server scans a new build in a second or two at 10k services while it answers from the
+# one before (cms/portal/serving.py): a build retired more recently is not recycled.
+REUSE_AFTER_SECONDS = 3.0
 
 
 def builds_dir(out_dir: Path) -> Path:
@@ -53,12 +71,66 @@ def current_build(out_dir: Path) -> Path | None:
     return out_dir if out_dir.is_dir() else None
 
 
-def start_build(out_dir: Path) -> Path:
+def _new_partial(out_dir: Path) -> Path:
     # Names sort by time (to the microsecond): "newest" and "previous" are name order.
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
-    path = builds_dir(out_dir) / f"{stamp}-{secrets.token_hex(3)}{PARTIAL}"
+    return builds_dir(out_dir) / f"{stamp}-{secrets.token_hex(3)}{PARTIAL}"
+
+
+def start_build(out_dir: Path) -> Path:
+    path = _new_partial(out_dir)
     path.mkdir(parents=True)
     return path
+
+
+def retired_at(build: Path) -> float | None:
+    """When `build` stopped being served (switch() touches its manifest); None without a manifest."""
+    try:
+        return manifest_path(build).stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def rollback_target(out_dir: Path) -> Path | None:
+    """The build rollback() would serve: the newest one older than the live one."""
+    live = current_build(out_dir)
+    older = [b for b in completed_builds(out_dir) if live is None or b.name < live.name]
+    return older[-1] if older else None
+
+
+def recyclable_build(out_dir: Path, min_age: float | None = None) -> Path | None:
+    """The oldest build that may be recycled into the next one, or None.
+
+    Never the live build or the rollback target; only one with a page manifest (what it
+    holds) and retired at least `min_age` seconds ago (default REUSE_AFTER_SECONDS).
+    """
+    min_age = REUSE_AFTER_SECONDS if min_age is None else min_age
+    live = current_build(out_dir)
+    if live is None:
+        return None
+    keep = {live.name}
+    target = rollback_target(out_dir)
+    if target is not None:
+        keep.add(target.name)
+    deadline = time.time() - min_age
+    for build in completed_builds(out_dir):
+        retired = retired_at(build)
+        if build.name not in keep and retired is not None and retired <= deadline:
+            return build
+    return None
+
+
+def recycle_build(out_dir: Path, build: Path) -> tuple[Path, dict]:
+    """Rename `build` to a new partial build; returns it and the manifest of what it holds.
+
+    After the rename nothing can be served from it any more (its old paths are gone), and
+    without its manifest it is no longer a build: if this build fails, it is thrown away.
+    """
+    manifest = read_manifest(build)
+    partial = _new_partial(out_dir)
+    os.rename(build, partial)
+    manifest_path(build).unlink(missing_ok=True)
+    return partial, manifest
 
 
 def manifest_path(build: Path) -> Path:
@@ -89,8 +161,13 @@ def switch(out_dir: Path, build: Path) -> None:
         # A plain folder from an older set-up cannot be swapped atomically with a symlink;
         # move it aside once (it stays available as a build), then link.
         os.rename(out_dir, builds_dir(out_dir) / f"00000000T000000.000000-legacy-{secrets.token_hex(3)}")
+    retiring = current_build(out_dir) if out_dir.is_symlink() else None
     os.replace(link, out_dir)
     _fsync_dir(out_dir.parent)
+    if retiring is not None and retiring.name != build.name:
+        # Its manifest's time says since when no server should answer from it (recyclable_build).
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(manifest_path(retiring))
 
 
 def completed_builds(out_dir: Path) -> list[Path]:
@@ -104,7 +181,7 @@ def completed_builds(out_dir: Path) -> list[Path]:
     )
 
 
-def prune(out_dir: Path, keep: int = KEEP_BUILDS) -> threading.Thread | None:
+def prune(out_dir: Path, keep: int = KEEP_BUILDS + SPARE_BUILDS) -> threading.Thread | None:
     """Retire builds older than the `keep` newest, and leftovers of crashed builds (we hold the lock).
 
     Retiring is a rename (instant); deleting 10k folders is slow on this kind of disk, so it
@@ -114,11 +191,14 @@ def prune(out_dir: Path, keep: int = KEEP_BUILDS) -> threading.Thread | None:
     folder = builds_dir(out_dir)
     live = current_build(out_dir)
     for old in completed_builds(out_dir)[:-keep]:
-        if old != live:
+        if live is None or old.name != live.name:
             manifest_path(old).unlink(missing_ok=True)
             os.rename(old, folder / f"{TRASH}{old.name}")
     for leftover in folder.glob(f"*{PARTIAL}"):
         os.rename(leftover, folder / f"{TRASH}{leftover.name}")
+    for manifest in folder.glob("*.json"):  # of a build recycled by a run that then crashed
+        if not manifest.with_suffix("").is_dir():
+            manifest.unlink(missing_ok=True)
     trash = list(folder.glob(f"{TRASH}*"))
     if not trash:
         return None
@@ -137,15 +217,15 @@ def rollback(out_dir: str | os.PathLike) -> Path:
     out_dir = Path(out_dir).absolute()
     with build_lock(out_dir):
         live = current_build(out_dir)
-        older = [b for b in completed_builds(out_dir) if live is None or b.name < live.name]
-        if not older:
+        target = rollback_target(out_dir)
+        if target is None:
             raise FileNotFoundError(f"no previous build of {out_dir} to roll back to")
-        switch(out_dir, older[-1])
+        switch(out_dir, target)
         if live is not None and live.parent == builds_dir(out_dir):
             # The rolled-back build must not come back as "newest" on the next rollback.
             shutil.rmtree(live, ignore_errors=True)
             manifest_path(live).unlink(missing_ok=True)
-        return older[-1]
+        return target
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,11 +1,12 @@
 """One portal update: the live catalogue in, the live folder brought up to date, a run recorded.
 
 The builder (site_builder.build_portal) does the incremental work: pages whose inputs are
-unchanged are hard-linked from the live build rather than written again, changed pages,
-listings, the sitemap and the search index are written into a fresh build folder, and the
-live folder is switched to it in one rename. Whatever fails, the live folder keeps serving
-the previous complete build; the run is recorded as failed with its message, and the next
-publish (or the worker's retry) starts over from the live build.
+unchanged are hard-linked from the live build rather than written again (or, in a recycled
+spare build, left where they are), changed pages, listings, the sitemap and the search index
+are written into the new build folder, and the live folder is switched to it in one rename.
+Whatever fails, the live folder keeps serving the previous complete build; the run is
+recorded as failed with its message, and the next publish (or the worker's retry) starts
+over from the live build.
 """
 
 from __future__ import annotations
@@ -68,11 +69,12 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         run.pages_removed = len(before - _page_paths())
         run.error = _update_elasticsearch(catalogue)
         logger.info(
-            "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s",
+            "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s (%s)",
             run.pk,
             exported,
             _live.last_reexported,
             report.summary(),
+            report.breakdown(),
         )
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "error", "pages_written", "pages_removed", "finished_at"])

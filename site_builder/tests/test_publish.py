@@ -3,13 +3,15 @@
 import dataclasses
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from catalogue import RecordError
 from site_builder import BuildError, build_portal, live_assets, render_page, rollback
-from site_builder.publish import builds_dir
+from site_builder import build as build_module
+from site_builder.publish import KEEP_BUILDS, SPARE_BUILDS, builds_dir, manifest_path, rollback_target
 from site_builder.theme import THEME_DIR
 
 from .conftest import SITE_URL
@@ -96,16 +98,17 @@ def test_previous_build_is_kept_for_rollback(catalogue, live):
     assert "Judul Sementara" not in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
 
 
-def test_only_the_live_and_previous_builds_are_kept(catalogue, live):
-    for n in range(3):
+def test_a_bounded_number_of_builds_is_kept(catalogue, live):
+    for n in range(KEEP_BUILDS + SPARE_BUILDS + 2):
         report = build_portal(
             retitled(catalogue, "akta-kelahiran", f"Judul {n}"), live, SITE_URL, search=False
         )
         if report.cleanup:
             report.cleanup.join()
     kept = [p for p in builds_dir(live).iterdir() if p.is_dir()]
-    assert len(kept) == 2
+    assert len(kept) == KEEP_BUILDS + SPARE_BUILDS
     assert live.resolve() in kept
+    assert not [p for p in builds_dir(live).iterdir() if p.name.startswith(".trash-")]
 
 
 def test_a_plain_folder_is_replaced_by_the_first_build(catalogue, tmp_path):
@@ -123,3 +126,106 @@ def test_one_edit_with_the_search_index_still_rerenders_only_a_few_pages(catalog
     build_portal(catalogue, out, SITE_URL)
     report = build_portal(retitled(catalogue, "akta-kelahiran", "Akta Kelahiran (judul baru)"), out, SITE_URL)
     assert report.rendered < 20, f"{report.rendered} of {report.pages} pages rendered again for one edit"
+
+
+# ------------------------------------------------------------------ recycling a spare build
+def builds(out: Path) -> list[Path]:
+    return sorted(p for p in builds_dir(out).iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def retire_long_ago(out: Path, seconds: float = 600) -> None:
+    """As if the builds that are not live had stopped being served `seconds` ago."""
+    then = time.time() - seconds
+    for build in builds(out):
+        if build != out.resolve():
+            os.utime(manifest_path(build), (then, then))
+
+
+def folder_snapshot(build: Path) -> dict:
+    return {str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*")) if p.is_file()}
+
+
+def edited(catalogue, n: int):
+    """A series of edits: a retitle, a service gone, and one back with another title."""
+    changed = retitled(catalogue, "akta-kelahiran", f"Akta Kelahiran {n}")
+    services = dict(changed.services)
+    if n % 2:
+        del services["izin-apotek"]
+    else:
+        services["izin-apotek"] = dataclasses.replace(
+            catalogue.services["izin-apotek"], title=f"Izin Apotek versi {n}"
+        )
+    return dataclasses.replace(changed, services=services)
+
+
+@pytest.mark.parametrize("parallel_min_pages", [build_module.PARALLEL_MIN_PAGES, 1])
+def test_a_spare_retired_long_ago_is_recycled_into_the_same_portal_as_a_full_build(
+    catalogue, tmp_path, monkeypatch, parallel_min_pages
+):
+    # 1: the few pages to change are handled in this process; 1: in the forked one.
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", parallel_min_pages)
+    out = tmp_path / "portal"
+    build_portal(catalogue, out, SITE_URL)
+    for n in range(KEEP_BUILDS + 1):
+        report = build_portal(edited(catalogue, n), out, SITE_URL)
+        assert report.recycled is None  # back to back: each earlier build was retired moments ago
+    for n in range(KEEP_BUILDS + 1, KEEP_BUILDS + 5):
+        retire_long_ago(out)
+        oldest, live_before, previous = builds(out)[0], out.resolve(), rollback_target(out)
+        served = {build: folder_snapshot(build) for build in (live_before, previous)}
+        changed = edited(catalogue, n)
+        report = build_portal(changed, out, SITE_URL)
+        if report.cleanup:
+            report.cleanup.join()
+        assert report.recycled == oldest.name  # never the live build or the rollback target
+        assert not oldest.exists()
+        assert 0 < report.rendered < 20
+        # The builds a server may still answer from, or roll back to, are untouched.
+        assert {build: folder_snapshot(build) for build in served} == served
+        assert rollback_target(out) == live_before
+        assert (out / "layanan" / "izin-apotek").is_dir() == (n % 2 == 0)
+
+        full = tmp_path / f"full-{n}" / "portal"
+        build_portal(changed, full, SITE_URL, reuse=False)
+        assert snapshot(out)["files"] == snapshot(full)["files"]
+    assert len(builds(out)) <= KEEP_BUILDS + SPARE_BUILDS
+
+
+def test_a_build_retired_moments_ago_is_not_recycled(catalogue, live):
+    for n in range(KEEP_BUILDS + SPARE_BUILDS + 1):
+        report = build_portal(
+            retitled(catalogue, "akta-kelahiran", f"Judul {n}"), live, SITE_URL, search=False
+        )
+        assert report.recycled is None
+        assert report.build_dir.name not in {b.name for b in builds(live)[:-1]}
+
+
+def test_the_rollback_target_is_never_recycled(catalogue, live):
+    build_portal(retitled(catalogue, "akta-kelahiran", "Judul 1"), live, SITE_URL, search=False)
+    previous = rollback_target(live)
+    retire_long_ago(live)
+    report = build_portal(retitled(catalogue, "akta-kelahiran", "Judul 2"), live, SITE_URL, search=False)
+    assert report.recycled is None and previous.is_dir()
+    rollback(live)
+    assert "Judul 1" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+
+
+def test_a_failed_build_on_a_recycled_spare_leaves_the_live_portal_and_rollback_untouched(
+    catalogue, live, tmp_path
+):
+    for n in range(KEEP_BUILDS + 1):
+        build_portal(retitled(catalogue, "akta-kelahiran", f"Judul {n}"), live, SITE_URL, search=False)
+    retire_long_ago(live)
+    before = snapshot(live)
+    previous = rollback_target(live)
+    theme = tmp_path / "broken-theme"
+    shutil.copytree(THEME_DIR, theme)
+    template = theme / "templates" / "service.html"
+    template.write_text(template.read_text().replace("{{ s.title }}</h1>", "{{ s.no_such_field }}</h1>"))
+    with pytest.raises(BuildError):
+        build_portal(catalogue, live, SITE_URL, theme_dir=theme, search=False)
+    assert snapshot(live) == before
+    assert not list(builds_dir(live).glob("*.partial"))
+    rollback(live)
+    assert os.readlink(live).endswith(previous.name)
+    assert "Judul 1" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()

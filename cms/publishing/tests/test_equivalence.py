@@ -11,6 +11,7 @@ from cms.publishing.runner import live_catalogue, run_portal_update
 from cms.publishing.worker import run_ready
 from cms.services.exporting import published_catalogue
 from cms.services.models import App, Category, OpdPage, ServicePage
+from site_builder import publish
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -23,10 +24,18 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("recycle", [False, True], ids=["fresh-folders", "recycled-spares"])
 def test_after_a_series_of_edits_incremental_equals_full_rebuild(
-    imported, django_capture_on_commit_callbacks
+    imported, django_capture_on_commit_callbacks, monkeypatch, recycle
 ):
+    """Edits back to back get fresh build folders (the spares were retired moments ago); with
+    the age limit off, the same series recycles spare builds — both must equal a full rebuild."""
     capture = django_capture_on_commit_callbacks
+    recycled = []
+    if recycle:
+        monkeypatch.setattr(publish, "REUSE_AFTER_SECONDS", 0.0)
+        original = publish.recycle_build
+        monkeypatch.setattr(publish, "recycle_build", lambda *args: recycled.append(args) or original(*args))
     run_ready(PORTAL_QUEUE)
 
     edits = [
@@ -46,6 +55,7 @@ def test_after_a_series_of_edits_incremental_equals_full_rebuild(
             edit()
         assert run_ready(PORTAL_QUEUE) == 1
     assert PublishRun.objects.filter(status=PublishRun.Status.FAILED).count() == 0
+    assert bool(recycled) == recycle
     # The worker's remembered records are what a fresh export gives.
     assert live_catalogue() == published_catalogue()
 
