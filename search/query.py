@@ -20,11 +20,12 @@ parity test runs the JavaScript in node and compares):
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import words
-from .static_index import shard_of
+from .static_index import DATA_SUFFIX, shard_of
 
 SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i", "in", "s")
 PARTICLES = ("nya", "lah", "kah", "pun")
@@ -126,7 +127,7 @@ class StaticSearcher:
 
     def __init__(self, files: dict[str, bytes]):
         self.files = files
-        self.meta = json.loads(files["meta.json"])
+        self.meta = self.load("meta.json")
         self.shard_count = self.meta["shards"]
         self.stop = set(self.meta["stop"])
         self._shards: dict[int, dict] = {}
@@ -135,13 +136,20 @@ class StaticSearcher:
 
     @classmethod
     def from_folder(cls, folder: Path) -> StaticSearcher:
-        files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.json")}
+        files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.json*")}
         return cls(files)
+
+    def load(self, name: str):
+        """A file of the index as JSON (the data files are gzip-compressed, meta.json is not)."""
+        data = self.files[name]
+        if data[:2] == b"\x1f\x8b":
+            data = zlib.decompress(data, wbits=31)
+        return json.loads(data)
 
     def shard(self, word: str) -> dict:
         name = shard_of(word, self.shard_count)
         if name not in self._shards:
-            self._shards[name] = json.loads(self.files[f"t/{name}.json"])
+            self._shards[name] = self.load(f"t/{name}{DATA_SUFFIX}")
         return self._shards[name]
 
     def lookup(self, form: str) -> str | None:
@@ -159,12 +167,12 @@ class StaticSearcher:
         return out
 
     def vocabulary(self, word: str) -> list[str]:
-        """Known words with the same first letter, most frequent first (v/<letter>.json)."""
+        """Known words with the same first letter, most frequent first (v/<letter> file)."""
         letter = word[:1]
         if letter not in self.meta["vocab"]:
             return []
         if letter not in self._vocab:
-            self._vocab[letter] = json.loads(self.files[f"v/{letter}.json"])
+            self._vocab[letter] = self.load(f"v/{letter}{DATA_SUFFIX}")
         return self._vocab[letter]
 
     def typo_candidates(self, word: str, limit: int | None = None) -> list[tuple[str, int]]:
@@ -264,7 +272,7 @@ class StaticSearcher:
     def card(self, doc: int) -> list:
         chunk = doc // self.meta["chunk"]
         if chunk not in self._cards:
-            self._cards[chunk] = json.loads(self.files[f"d/{chunk}.json"])
+            self._cards[chunk] = self.load(f"d/{chunk}{DATA_SUFFIX}")
         return self._cards[chunk][doc % self.meta["chunk"]]
 
     def suggest(self, query: str) -> str | None:

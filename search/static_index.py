@@ -1,15 +1,19 @@
 """The compact, sharded static search index the portal downloads.
 
-Layout (all JSON, under one content-hashed folder):
-  meta.json    shard count, agencies, categories, query-side dictionary, featured services
-  t/<k>.json   the words whose FNV-1a hash modulo the shard count is k, and their stems'
-               postings: {"f": {form: stem or ""}, "p": {stem or "a_b" phrase: postings}}
-  v/<c>.json   every known word starting with letter c, most frequent first (typo correction)
-  d/<n>.json   8 result cards: [id, title, opd index, [category indices], summary]
+Layout (under one content-hashed folder; the data files are gzip-compressed JSON, which the
+page inflates itself, so every host sends them compressed and a build writes no .gz/.br copies):
+  meta.json       shard count, cards per file, agencies, categories, query-side dictionary,
+                  featured services (plain JSON: the entry point, small)
+  t/<k>.json.gz   the words whose FNV-1a hash modulo the shard count is k, and their stems'
+                  postings: {"f": {form: stem or ""}, "p": {stem or "a_b" phrase: postings}}
+  v/<c>.json.gz   every known word starting with letter c, most frequent first (typo correction)
+  d/<n>.json.gz   result cards: [id, title, opd index, [category indices], summary]
 
 A query downloads meta.json, one shard per query word (and per pair of neighbouring
-words), a vocabulary file only for an unknown word, and the cards of the results it
-shows. Dictionary expansions (synonyms, abbreviations, old names,
+words), a vocabulary file only for an unknown word, and the cards of the results it shows.
+Past a fixed number of files, shards and card files grow with the catalogue instead of
+multiplying: creating a file costs more than its bytes, and compressed files download fast.
+Dictionary expansions (synonyms, abbreviations, old names,
 English) are applied at index time: a service that says "Persetujuan Bangunan
 Gedung" also carries the terms "pbg", "imb", "building", "permit"... in the same
 field, so the browser only rewrites colloquial words, weighs words and fixes typos.
@@ -28,6 +32,7 @@ import re
 import sys
 import threading
 import weakref
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -36,7 +41,7 @@ from catalogue.records import Service
 
 from .analysis import Analyzer, default_analyzer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
 # also filters in the page; their names weigh little so "disdukcapil" still finds its services.
 FIELD_WEIGHTS = {
@@ -63,8 +68,13 @@ BODY = "body"
 BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
+# Shards of about MAX_SHARD_BYTES of JSON, but at most MAX_SHARDS of them; as many result
+# cards per file as it takes to stay within MAX_CARD_FILES, at least CARDS_PER_CHUNK.
 MAX_SHARD_BYTES = 2000
+MAX_SHARDS = 256
 CARDS_PER_CHUNK = 8
+MAX_CARD_FILES = 256
+DATA_SUFFIX = ".json.gz"  # t/, v/ and d/ files: gzip-compressed JSON
 SCORE_SCALE = 1000
 FEATURED_COUNT = 6
 
@@ -146,6 +156,11 @@ class BuiltIndex:
 
 def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _pack(data) -> bytes:
+    """Gzip-compressed JSON, byte-stable (no file name or time in the header)."""
+    return zlib.compress(_dump(data), 9, wbits=31)
 
 
 class _FieldTerms:
@@ -383,7 +398,7 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
             },
             "p": {s: postings[s] for s in stems},
         }
-        files[f"t/{prefix}.json"] = _dump(body)
+        files[f"t/{prefix}{DATA_SUFFIX}"] = _pack(body)
 
     # For typo correction across shards: every known word by first letter, most frequent first.
     vocab: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -391,7 +406,7 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
         if BIGRAM_JOIN not in form:
             vocab[form[0]].append((-(len(postings.get(stem, ())) // 2), form))
     for letter, entries in vocab.items():
-        files[f"v/{letter}.json"] = _dump([form for _, form in sorted(entries)])
+        files[f"v/{letter}{DATA_SUFFIX}"] = _pack([form for _, form in sorted(entries)])
 
     opd_slugs = list(catalogue.opds)
     category_slugs = list(catalogue.categories)
@@ -405,14 +420,15 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
         ]
         for s in services
     ]
-    for chunk in range(0, len(cards), CARDS_PER_CHUNK):
-        files[f"d/{chunk // CARDS_PER_CHUNK}.json"] = _dump(cards[chunk : chunk + CARDS_PER_CHUNK])
+    per_file = max(CARDS_PER_CHUNK, math.ceil(n / MAX_CARD_FILES))
+    for chunk in range(0, len(cards), per_file):
+        files[f"d/{chunk // per_file}{DATA_SUFFIX}"] = _pack(cards[chunk : chunk + per_file])
 
     d = analyzer.dictionary
     meta = {
         "v": FORMAT_VERSION,
         "n": n,
-        "chunk": CARDS_PER_CHUNK,
+        "chunk": per_file,
         "shards": len(shards),
         "vocab": sorted(vocab),
         "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
@@ -438,14 +454,15 @@ def shard_of(key: str, count: int) -> int:
 
 
 def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[int, list[str]]:
-    """Spread the words over enough hashed shards that each holds about MAX_SHARD_BYTES.
+    """Spread the words over hashed shards of about MAX_SHARD_BYTES (at most MAX_SHARDS).
 
     A word's shard is a pure function of the word, so the page needs only the shard count;
     typo correction uses the per-letter vocabulary files instead of neighbouring words.
     """
-    posting_bytes = {s: 5 + len(s) + len(",".join(map(str, p))) for s, p in postings.items()}
+    # the JSON "stem":[1,2,...], of a posting list (a list's repr has a space after each comma)
+    posting_bytes = {s: 4 + len(s) + len(str(p)) - len(p) for s, p in postings.items()}
     total = sum(len(f) + len(stem) + 6 + posting_bytes.get(stem, 0) for f, stem in form_stem.items())
-    count = max(1, math.ceil(total / MAX_SHARD_BYTES))
+    count = min(MAX_SHARDS, max(1, math.ceil(total / MAX_SHARD_BYTES)))
     result: dict[int, list[str]] = {k: [] for k in range(count)}
     for form in form_stem:
         result[shard_of(form, count)].append(form)

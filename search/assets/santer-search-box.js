@@ -2,7 +2,8 @@
  * the index load on the first keystroke only; submitting still opens /cari/?q=… (also without JS). */
 (function () {
   "use strict";
-  if (document.querySelector("[data-search-results]") || !window.fetch || !window.Promise) return;
+  // (the index is gzip that the engine inflates: no suggestions in browsers that cannot)
+  if (document.querySelector("[data-search-results]") || !window.fetch || !window.DecompressionStream) return;
   var input = document.querySelector('form[role="search"] input[name="q"]');
   if (!input) return;
   var list = document.createElement("ul");
@@ -33,9 +34,7 @@
         script.onerror = reject;
         document.head.appendChild(script);
       }).then(function () {
-        index = new window.SanterSearch.Index(function (path) {
-          return fetch(window.SANTER_SEARCH_BASE + path).then(function (r) { return r.json(); });
-        });
+        index = new window.SanterSearch.Index(window.SanterSearch.fetcher(window.SANTER_SEARCH_BASE));
       });
     }
     return loading;

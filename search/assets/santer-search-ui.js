@@ -12,12 +12,7 @@
   var LAPOR = "https://www.lapor.go.id";
   var API_TIMEOUT_MS = 1500;
 
-  var index = new S.Index(function (path) {
-    return fetch(BASE + path, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
-      return r.json();
-    });
-  });
+  var index = new S.Index(S.fetcher(BASE));
 
   var inputs = Array.prototype.slice.call(document.querySelectorAll('input[name="q"]'));
   var form = document.querySelector("[data-search-form]") || (inputs[0] && inputs[0].form);

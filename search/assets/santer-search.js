@@ -19,6 +19,7 @@
   var BIGRAM_JOIN = "_";
   var BIGRAM_WEIGHT = 2.0;
   var ALPHA = /^[a-z]+$/;
+  var DATA_SUFFIX = ".json.gz"; // static_index.DATA_SUFFIX
 
   function fold(text) {
     return String(text).normalize("NFKD").replace(/\p{Mn}/gu, "").toLowerCase();
@@ -89,8 +90,28 @@
     return Math.min(previous[b.length], limit + 1);
   }
 
-  /* The index: meta.json, shards t/<prefix>.json and result cards d/<n>.json.
-   * `fetchJson(path)` returns a promise of parsed JSON (fetch in the page, fs in the parity test). */
+  // An index file's bytes as JSON: the data files are gzip (inflated here, so any host sends
+  // them compressed); meta.json, or a file a server already inflated, is plain JSON.
+  function decode(bytes) {
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      var inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return new Response(inflated).text().then(JSON.parse);
+    }
+    return Promise.resolve(JSON.parse(new TextDecoder().decode(bytes)));
+  }
+
+  // fetchJson for the page: the index files under `base` (SANTER_SEARCH_BASE).
+  function fetcher(base) {
+    return function (path) {
+      return fetch(base + path, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+        return r.arrayBuffer();
+      }).then(function (buffer) { return decode(new Uint8Array(buffer)); });
+    };
+  }
+
+  /* The index: meta.json, shards t/<k>, vocabularies v/<letter> and result cards d/<n>.
+   * `fetchJson(path)` returns a promise of parsed JSON (fetcher in the page, fs in the parity test). */
   function Index(fetchJson) {
     this.fetchJson = fetchJson;
     this.meta = null;
@@ -126,7 +147,7 @@
       var name = self.shardFor(word);
       if (self.shards[name]) return;
       if (!self.pending[name]) {
-        self.pending[name] = self.fetchJson("t/" + name + ".json").then(function (data) {
+        self.pending[name] = self.fetchJson("t/" + name + DATA_SUFFIX).then(function (data) {
           self.shards[name] = data;
         });
       }
@@ -157,14 +178,14 @@
     return out;
   };
 
-  // Known words with the same first letter, most frequent first (v/<letter>.json).
+  // Known words with the same first letter, most frequent first (v/<letter>).
   Index.prototype.fetchVocabulary = function (wordList) {
     var self = this;
     return Promise.all(wordList.map(function (word) {
       var letter = word.slice(0, 1);
       if (self.meta.vocab.indexOf(letter) < 0) return null;
       if (!self.vocab[letter]) {
-        self.vocab[letter] = self.fetchJson("v/" + letter + ".json").then(function (list) {
+        self.vocab[letter] = self.fetchJson("v/" + letter + DATA_SUFFIX).then(function (list) {
           self.vocabLoaded[letter] = list;
         });
       }
@@ -314,7 +335,7 @@
       if (chunks.indexOf(c) < 0) chunks.push(c);
     });
     return Promise.all(chunks.map(function (c) {
-      if (!self.cards[c]) self.cards[c] = self.fetchJson("d/" + c + ".json");
+      if (!self.cards[c]) self.cards[c] = self.fetchJson("d/" + c + DATA_SUFFIX);
       return self.cards[c];
     })).then(function () {
       return Promise.all(docs.map(function (doc) {
@@ -335,7 +356,9 @@
     return changed ? out.join(" ") : null;
   };
 
-  var api = { fold: fold, words: words, variants: variants, distance: distance, Index: Index };
+  var api = {
+    fold: fold, words: words, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher
+  };
   root.SanterSearch = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
 })(typeof window !== "undefined" ? window : globalThis);

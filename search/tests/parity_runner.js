@@ -6,8 +6,8 @@ const path = require("path");
 const engine = require(path.join(__dirname, "..", "assets", "santer-search.js"));
 
 const [indexDir, queriesFile] = process.argv.slice(2);
-const readJson = (relative) =>
-  Promise.resolve(JSON.parse(fs.readFileSync(path.join(indexDir, relative), "utf8")));
+// the engine's own decoding (gzip data files, plain meta.json), as in the page
+const readJson = (relative) => engine.decode(new Uint8Array(fs.readFileSync(path.join(indexDir, relative))));
 
 (async () => {
   const queries = JSON.parse(fs.readFileSync(queriesFile, "utf8"));

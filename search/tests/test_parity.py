@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
+from search import static_index
 from search.portal import write_index
+from search.query import StaticSearcher
 
 from .conftest import EXTRA_QUERIES, TESTS_DIR
 
@@ -19,9 +21,23 @@ def node():
     return path
 
 
+@pytest.mark.parametrize("layout", ["small", "large"])
 def test_js_and_python_give_the_same_terms_and_ranking(
-    node, shared_index, searcher, shared_catalogue_dir, tmp_path
+    node,
+    layout,
+    shared_index,
+    searcher,
+    shared_catalogue,
+    analyzer,
+    shared_catalogue_dir,
+    tmp_path,
+    monkeypatch,
 ):
+    if layout == "large":  # as a large catalogue: few shards, many result cards per file
+        monkeypatch.setattr(static_index, "MAX_SHARDS", 8)
+        monkeypatch.setattr(static_index, "MAX_CARD_FILES", 4)
+        shared_index = static_index.build_index(shared_catalogue, analyzer)
+        searcher = StaticSearcher(shared_index.files)
     write_index(shared_index, tmp_path / "index")
     queries = [
         q["q"] for q in json.loads((shared_catalogue_dir / "queries-dev.json").read_text(encoding="utf-8"))
