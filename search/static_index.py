@@ -352,39 +352,43 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
     def idf(df: int) -> float:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    combined: dict[str, tuple[list[int], list[float]]] = {}
+    # Each stem's postings, best MAX_POSTINGS only; the raw lists are dropped as they are used
+    # (at 10k services they hold over a million scores: keeping both would double the memory).
+    capped: dict[str, tuple[list[int], list[float]]] = {}
     empty: tuple[list[int], list[float]] = ([], [])
+    top = 0.0
     for stem in raw_describing.keys() | raw_body.keys():
-        d_docs, d_values = raw_describing.get(stem, empty)
-        b_docs, b_values = raw_body.get(stem, empty)
+        d_docs, d_values = raw_describing.pop(stem, empty)
+        b_docs, b_values = raw_body.pop(stem, empty)
         idf_describing = idf(len(d_docs))
         if not b_docs:
-            combined[stem] = (list(d_docs), list(map(idf_describing.__mul__, d_values)))
-            continue
-        idf_body = idf(len(set(b_docs).union(d_docs)))
-        if not d_docs:
-            combined[stem] = (list(b_docs), list(map(idf_body.__mul__, b_values)))
-            continue
-        merged = dict(zip(b_docs, map(idf_body.__mul__, b_values), strict=True))
-        for doc, v in zip(d_docs, d_values, strict=True):
-            merged[doc] = merged.get(doc, 0.0) + v * idf_describing
-        docs = sorted(merged)
-        combined[stem] = (docs, [merged[doc] for doc in docs])
-    del raw_describing, raw_body
-    top = max((max(values) for _, values in combined.values()), default=1.0) or 1.0
-    postings: dict[str, list[int]] = {}
-    scale = SCORE_SCALE / top
-    for stem, (docs, values) in combined.items():
+            docs, values = d_docs, list(map(idf_describing.__mul__, d_values))
+        else:
+            idf_body = idf(len(set(b_docs).union(d_docs)))
+            if not d_docs:
+                docs, values = b_docs, list(map(idf_body.__mul__, b_values))
+            else:
+                merged = dict(zip(b_docs, map(idf_body.__mul__, b_values), strict=True))
+                for doc, v in zip(d_docs, d_values, strict=True):
+                    merged[doc] = merged.get(doc, 0.0) + v * idf_describing
+                docs = sorted(merged)
+                values = [merged[doc] for doc in docs]
         if len(docs) > MAX_POSTINGS:
             # best first; the stable sort keeps the lower document first among equals
             order = sorted(sorted(range(len(docs)), key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
             docs, values = [docs[i] for i in order], [values[i] for i in order]
+        top = max(top, max(values))
+        capped[stem] = (docs, values)
+    del raw_describing, raw_body
+    postings: dict[str, list[int]] = {}
+    scale = SCORE_SCALE / (top or 1.0)
+    for stem in list(capped):
+        docs, values = capped.pop(stem)
         # flat [doc delta, score, doc delta, score, ...]
         flat = [0] * (2 * len(docs))
         flat[::2] = map(operator.sub, docs, [0, *docs[:-1]])
         flat[1::2] = [round(v * scale) or 1 for v in values]  # at least 1: every posting counts
         postings[stem] = flat
-    del combined
     for stem in postings:
         form_stem.setdefault(stem, stem)  # bigrams too: they are placed like words, listed in "p" only
 
