@@ -9,7 +9,8 @@ results render ≤ 50 ms after the index is loaded; index build for 10k ≤ 5 s 
 Synthetic services are the fixture's 151 cloned round-robin with a generated place name in
 the title and summary and three generated words in the description, so the vocabulary grows
 with N as it would with real services (pure clones would make every posting list 66× longer
-and nothing else). Builds run in child processes: time is the build call alone; peak memory
+and nothing else). Builds run in child processes: time is the build call alone (for Santer,
+write_search_assets and the portal builder's .br/.gz copies of its plain text files); peak memory
 is the maximum resident set (getrusage) of the process that builds: Santer's child (so it
 includes Python and the catalogue in memory) or the pagefind binary; "cpu s" is the build's
 CPU time, steadier than wall time when others load the machine. Cold bytes are measured in
@@ -109,10 +110,17 @@ def synthetic_catalogue(n: int, seed: int = 7) -> Catalogue:
 # ------------------------------------------------------------------ child processes
 def child_santer(n: int, out: str) -> dict:
     from search.portal import write_search_assets
+    from site_builder.compress import TEXT_EXTENSIONS, PortalCompressor
 
     catalogue = synthetic_catalogue(n) if n else load_catalogue(SHARED)
     started, cpu = time.perf_counter(), time.process_time()
     result = write_search_assets(catalogue, Path(out))
+    # and the .br/.gz copies the portal builder then makes of the plain text files among them
+    # (meta.json, the scripts; the index's data files are compressed already)
+    compressor = PortalCompressor()
+    for path in Path(out, "_search").rglob("*"):
+        if path.name.endswith(TEXT_EXTENSIONS):
+            compressor.compress_data(str(path), path.read_bytes())
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     files = [p for p in Path(out, "_search").rglob("*") if p.is_file()]
     return {
