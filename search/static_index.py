@@ -132,6 +132,8 @@ class SynonymExpander:
                         self.implies[key].update(analyzer.forms(alias))
         self.implies = dict(self.implies)
         self.starts = {k[0] for k in self.implies}
+        # the beginnings of longer phrases: a run that begins none of them ends the search
+        self.beginnings = {k[:length] for k in self.implies for length in range(1, len(k))}
 
     def expand(self, stems: list[str]) -> dict[str, str]:
         """Distinct alias {form: stem} implied by the phrases in `stems` (presence, not counts)."""
@@ -139,9 +141,12 @@ class SynonymExpander:
         # only where a phrase can start (few places): selected in C
         for start in itertools.compress(range(len(stems)), map(self.starts.__contains__, stems)):
             for length in range(1, min(self.max_len, len(stems) - start) + 1):
-                aliases = self.implies.get(tuple(stems[start : start + length]))
+                run = tuple(stems[start : start + length])
+                aliases = self.implies.get(run)
                 if aliases:
                     found.update(aliases)
+                if run not in self.beginnings:
+                    break
         return found
 
 
