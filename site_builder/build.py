@@ -134,6 +134,7 @@ def build_portal(
             job.write_extras()
             phase("extras")
             final = publish.finish_build(partial, job.manifest())
+            job.remember_digests()
         except BaseException as exc:
             if job is not None:
                 job.stop_early_linking()
@@ -240,7 +241,10 @@ class BuildJob:
         self.rendered = 0
         self.reused = 0
         self._made_dirs: set[Path] = set()  # one mkdir per folder, not per linked page
-        self._digests: dict[int, str] = {}  # record_digest by record identity, for this build
+        # record_digest by record identity (with the record, so a reused id is never mistaken)
+        self._digests: dict[int, tuple[object, str]] = {}
+        self._theme_fingerprint: str | None = None
+        self._page_fingerprints: tuple[str, dict[str, str]] | None = None  # (salt, all but /cari/)
         self._early: _EarlyPages | None = None
         self.recycled: dict[str, str] | None = recycled
 
@@ -335,35 +339,49 @@ class BuildJob:
         return _EarlyPages(page_assets, pool.submit(_refresh_pages, *args), pool, kept)
 
     def _fingerprints(self, page_assets: dict, search_scripts: list[str] | None) -> dict[str, str]:
-        """Each page's inputs, hashed; search_scripts=None leaves out the search page."""
-        salt = "|".join(
-            (
-                BUILDER_VERSION,
-                theme_fingerprint(self.theme_dir),
-                self.site.site_url,
-                repr(page_assets),
-            )
-        )
-        search_salt = repr(search_scripts)
+        """Each page's inputs, hashed; search_scripts=None leaves out the search page.
+
+        The other pages' fingerprints are computed once per build for the same page assets
+        (the early linking and prepare() ask for them both).
+        """
+        if self._theme_fingerprint is None:
+            self._theme_fingerprint = theme_fingerprint(self.theme_dir)
+        salt = "|".join((BUILDER_VERSION, self._theme_fingerprint, self.site.site_url, repr(page_assets)))
+        if self._page_fingerprints is None or self._page_fingerprints[0] != salt:
+            pages = [page for page in self.pages if page.template != "search.html"]
+            self._page_fingerprints = (salt, self._hash_pages(salt, "", pages))
+        fingerprints = dict(self._page_fingerprints[1])
+        if search_scripts is not None:
+            search_pages = [page for page in self.pages if page.template == "search.html"]
+            fingerprints.update(self._hash_pages(salt, repr(search_scripts), search_pages))
+        return fingerprints
+
+    def _hash_pages(self, salt: str, extra: str, pages: list[Page]) -> dict[str, str]:
         digests = self._digests
+        known = _DIGEST_MEMO
 
         def digest(record) -> str:
             if record is None:
                 return "-"
             key = id(record)
-            if key not in digests:
-                digests[key] = record_digest(record)
-            return digests[key]
+            entry = digests.get(key)
+            if entry is None:
+                entry = known.get(key)
+                if entry is None or entry[0] is not record:  # an id may be reused by a new record
+                    entry = (record, record_digest(record))
+                digests[key] = entry
+            return entry[1]
 
         fingerprints = {}
-        for page in self.pages:
-            search_page = page.template == "search.html"
-            if search_page and search_scripts is None:
-                continue
-            extra = search_salt if search_page else ""
+        for page in pages:
             text = "\0".join((salt, extra, page.path, page.template, *(digest(d) for d in page.deps)))
             fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         return fingerprints
+
+    def remember_digests(self) -> None:
+        """Let the next build in this process start from this one's record digests."""
+        global _DIGEST_MEMO
+        _DIGEST_MEMO = self._digests
 
     def prepare(self, env) -> None:
         """Called by the Pelican generator with its Jinja environment: compile every template once."""
@@ -516,6 +534,9 @@ class BuildJob:
 
 
 _ACTIVE_JOB: BuildJob | None = None
+# The last build's record digests. The publish worker keeps unchanged records between updates
+# (cms.publishing.live), so hashing 10k service records again each time is avoided.
+_DIGEST_MEMO: dict[int, tuple[object, str]] = {}
 SEARCH_DIR = "_search"
 
 
