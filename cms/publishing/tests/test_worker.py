@@ -54,3 +54,41 @@ def test_an_update_cut_short_by_a_stopped_worker_is_marked_failed_and_retried(im
     assert PublishRun.objects.count() == 2
     assert PublishRun.objects.first().status == PublishRun.Status.SUCCEEDED
     assert "Penerbitan KTP-el Pemula" in page_html(settings, "ktp-el-pemula")
+
+
+def test_the_worker_wakes_when_an_update_is_due_not_at_its_next_poll(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cms.publishing.queue import PORTAL_QUEUE
+    from cms.publishing.tasks import update_portal
+    from cms.publishing.worker import PortalWorker, make_worker
+
+    DBTaskResult.objects.filter(queue_name=PORTAL_QUEUE).delete()  # `migrate` asked for one
+    worker = make_worker(PORTAL_QUEUE, interval=5.0, cls=PortalWorker)
+    assert worker.interval == 5.0  # nothing waiting: the usual poll
+    update_portal.using(run_after=timezone.now() + timedelta(seconds=0.3)).enqueue(["terbit: layanan"])
+    assert 0 < worker.interval <= 0.3
+
+
+def test_memory_tidied_after_an_update_lets_old_cycles_be_collected():
+    import gc
+    import weakref
+
+    from cms.publishing.worker import tidy_memory
+
+    class Node:
+        pass
+
+    node = Node()
+    node.self = node  # a reference cycle: only the cyclic collector can free it
+    alive = weakref.ref(node)
+    try:
+        tidy_memory()  # frozen while still in use
+        assert gc.get_freeze_count() > 0
+        del node
+        tidy_memory()
+        assert alive() is None
+    finally:
+        gc.unfreeze()

@@ -1,11 +1,11 @@
 """The background worker: portal updates after publishing, and the periodic link check.
 
-It runs django-tasks-db's own worker loop for the "portal" queue (polling often, so a
-publish is live within a second); in threads, one for the "links" queue (a slow link check
-must not hold up publishing) and one for the "default" queue, where Wagtail puts its own
-tasks (search and reference index updates); and a small scheduler that enqueues the link
-check every LINK_CHECK_INTERVAL_SECONDS and retries a failed portal update after
-PUBLISH_RETRY_SECONDS.
+It runs django-tasks-db's own worker loop for the "portal" queue (waking when an update is
+due, and keeping the garbage collector off the catalogue it holds: cms.publishing.worker);
+in threads, one for the "links" queue (a slow link check must not hold up publishing) and
+one for the "default" queue, where Wagtail puts its own tasks (search and reference index
+updates); and a small scheduler that enqueues the link check every
+LINK_CHECK_INTERVAL_SECONDS and retries a failed portal update after PUBLISH_RETRY_SECONDS.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from cms.links.models import LinkStatus
 from cms.links.tasks import LINKS_QUEUE, check_links_task
 from cms.publishing.models import PublishRun
 from cms.publishing.queue import PORTAL_QUEUE, enqueue_update
-from cms.publishing.worker import make_worker, run_ready
+from cms.publishing.worker import PortalWorker, make_worker, run_ready, tidy_memory
 
 logger = logging.getLogger("cms.publishing.worker")
 
@@ -96,8 +96,9 @@ class Command(BaseCommand):
         for target, args in background:
             threading.Thread(target=target, args=args, daemon=True).start()
         self.stdout.write(f"publish_worker: antrean '{PORTAL_QUEUE}' → {settings.PORTAL_DIR}")
-        worker = make_worker(PORTAL_QUEUE, interval)
+        worker = make_worker(PORTAL_QUEUE, interval, cls=PortalWorker)
         worker.configure_signals()
+        tidy_memory()  # Django and the apps are loaded: the first update's collections skip them
         worker.run()
 
     @staticmethod
