@@ -109,7 +109,8 @@ def build_portal(
         previous = publish.current_build(out_dir)
         previous_manifest = publish.read_manifest(previous) if reuse else {}
         # Recycle only next to a live build whose manifest lends the pages that differ.
-        spare = publish.recyclable_build(out_dir) if previous_manifest.get("pages") else None
+        live_pages = len(previous_manifest.get("pages", ()))
+        spare = publish.recyclable_build(out_dir, live_pages) if live_pages else None
         if spare is not None:
             partial, spare_manifest = publish.recycle_build(out_dir, spare)
             recycled = spare_manifest.get("pages", {})

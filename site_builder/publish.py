@@ -13,7 +13,7 @@ build's file list and lets later builds hard-link unchanged files.
 
 Recycling: a new build would hard-link ~10k unchanged page folders into a fresh folder,
 which costs most of a one-page update on a slow disk. Instead the oldest spare — neither
-live nor the rollback target, retired at least REUSE_AFTER_SECONDS ago, so no server still
+live nor the rollback target, retired long enough ago (reuse_after) that no server still
 answers from it — is renamed to a new `<id>.partial` and only the pages that differ are
 replaced (build.py). The rename makes its old paths vanish at once: a server that still
 held them gets "not found" and switches to the live build, never a half-updated file; and
@@ -39,11 +39,18 @@ PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 # Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
-# retired REUSE_AFTER_SECONDS ago (a spare costs its folders, ~40 MB at 10k services).
+# retired long enough ago (a spare costs its folders, ~40 MB at 10k services).
 SPARE_BUILDS = 3
-# A server scans a new build in a second or two at 10k services while it answers from the
-# one before (cms/portal/serving.py): a build retired more recently is not recycled.
-REUSE_AFTER_SECONDS = 3.0
+# A server scans a new build while it answers from the one before (cms/portal/serving.py):
+# ~0.1 s at 1,000 services, up to 2 s at 10,000 on a busy machine. A build is recycled only
+# once it has been retired for 1.5 times that, and at least REUSE_AFTER_SECONDS.
+REUSE_AFTER_SECONDS = 1.0
+REUSE_AFTER_SECONDS_PER_PAGE = 0.0003
+
+
+def reuse_after(pages: int) -> float:
+    """Seconds a build of `pages` pages must have been retired before it is recycled."""
+    return max(REUSE_AFTER_SECONDS, pages * REUSE_AFTER_SECONDS_PER_PAGE)
 
 
 def builds_dir(out_dir: Path) -> Path:
@@ -98,13 +105,13 @@ def rollback_target(out_dir: Path) -> Path | None:
     return older[-1] if older else None
 
 
-def recyclable_build(out_dir: Path, min_age: float | None = None) -> Path | None:
-    """The oldest build that may be recycled into the next one, or None.
+def recyclable_build(out_dir: Path, pages: int) -> Path | None:
+    """The oldest build that may be recycled into the next one of `pages` pages, or None.
 
-    Never the live build or the rollback target; only one with a page manifest (what it
-    holds) and retired at least `min_age` seconds ago (default REUSE_AFTER_SECONDS).
+    Never the live build or the rollback target; only one with a manifest (what it holds)
+    and retired at least reuse_after(pages) seconds ago.
     """
-    min_age = REUSE_AFTER_SECONDS if min_age is None else min_age
+    min_age = reuse_after(pages)
     live = current_build(out_dir)
     if live is None:
         return None
