@@ -59,6 +59,7 @@ class BuildReport:
     seconds: float
     cleanup: threading.Thread | None = None  # deleting retired builds, after the switch
     recycled: str | None = None  # the spare build this one was made from (None: a fresh folder)
+    removed: int = 0  # pages the previous build had and this one has not
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for the logs
 
     def summary(self) -> str:
@@ -107,7 +108,8 @@ def build_portal(
 
     with publish.build_lock(out_dir):
         previous = publish.current_build(out_dir)
-        previous_manifest = publish.read_manifest(previous) if reuse else {}
+        live_manifest = publish.read_manifest(previous)
+        previous_manifest = live_manifest if reuse else {}
         # Recycle only next to a live build whose manifest lends the pages that differ.
         live_pages = len(previous_manifest.get("pages", ()))
         spare = publish.recyclable_build(out_dir, live_pages) if live_pages else None
@@ -157,6 +159,7 @@ def build_portal(
         time.perf_counter() - started,
         cleanup,
         spare.name if spare is not None else None,
+        len(set(live_manifest.get("pages", ())) - set(job.fingerprints)),
         phases,
     )
 

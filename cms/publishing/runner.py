@@ -14,13 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 
 from site_builder import build_portal
-from site_builder.publish import current_build, read_manifest
 from site_builder.theme import THEME_DIR
 
 from . import elastic_delta
@@ -51,7 +49,6 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
         started = time.perf_counter()
         catalogue = live_catalogue()
         exported = time.perf_counter() - started
-        before = _page_paths()
         report = build_portal(
             catalogue,
             settings.PORTAL_DIR,
@@ -66,7 +63,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
     else:
         run.status = PublishRun.Status.SUCCEEDED
         run.pages_written = report.rendered
-        run.pages_removed = len(before - _page_paths())
+        run.pages_removed = report.removed
         run.error = _update_elasticsearch(catalogue)
         logger.info(
             "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s (%s)",
@@ -97,8 +94,3 @@ def _update_elasticsearch(catalogue) -> str:
         _last_catalogue = None  # the next run cannot know what the index holds
         return f"Portal diperbarui, tetapi Elasticsearch gagal: {type(exc).__name__}: {exc}"[:4000]
     return ""
-
-
-def _page_paths() -> set[str]:
-    portal = Path(settings.PORTAL_DIR).absolute()
-    return set(read_manifest(current_build(portal)).get("pages", {}))

@@ -89,6 +89,7 @@ def test_unpublish_move_and_delete_reach_the_portal(portal, django_capture_on_co
         ServicePage.objects.get(slug="pbg").unpublish()
     run_ready(PORTAL_QUEUE)
     assert not (live(portal) / "layanan" / "pbg").exists()
+    assert PublishRun.objects.first().pages_removed == 1  # the admin's panel shows it
     assert "Persetujuan Bangunan Gedung" not in (live(portal) / "opd" / "dpmptsp" / "index.html").read_text()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,6 +103,7 @@ def test_unpublish_move_and_delete_reach_the_portal(portal, django_capture_on_co
         ServicePage.objects.get(slug="nib").delete()
     run_ready(PORTAL_QUEUE)
     assert not (live(portal) / "layanan" / "nib").exists()
+    assert PublishRun.objects.first().pages_removed == 1
     assert "/layanan/nib/" not in (live(portal) / "sitemap.xml").read_text()
 
 
