@@ -8,6 +8,7 @@ here imports Django, so the builder and the indexers stay headless.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,8 @@ def https_url_error(url: str) -> str | None:
     return None
 
 
+# A pure function of two strings, asked again for every service on every publish (check_references).
+@functools.lru_cache(maxsize=1 << 15)
 def deep_link_error(deep_link: str, app_base_url: str) -> str | None:
     """Why `deep_link` may not be used as the button into the app, or None when it may.
 
