@@ -39,7 +39,7 @@ PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 # Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
-# retired long enough ago (a spare costs its folders, ~40 MB at 10k services).
+# retired long enough ago (a spare costs its folders, ~45 MB at 10k services).
 SPARE_BUILDS = 3
 # A server scans a new build while it answers from the one before (cms/portal/serving.py):
 # ~0.1 s at 1,000 services, up to 2 s at 10,000 on a busy machine. A build is recycled only
