@@ -84,3 +84,40 @@ def test_lifespan_is_answered_without_django(portal):
 
     asyncio.run(app({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def wsgi_call(app, path):
+    statuses = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path}
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    return statuses[0], body
+
+
+def django_stub_wsgi(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"django 404"]
+
+
+def test_a_retired_build_is_left_for_the_live_one_also_for_the_404_page(tmp_path):
+    """A publish can retire (rename, recycle) the build a quiet server process still knows."""
+    import shutil
+
+    from cms.portal.serving import PortalApp
+
+    builds = tmp_path / ".portal.builds"
+    for name in ("lama", "baru"):
+        (builds / name / "layanan" / "ktp").mkdir(parents=True)
+        (builds / name / "layanan" / "ktp" / "index.html").write_text(f"<h1>KTP {name}</h1>")
+        (builds / name / "404.html").write_text(f"<h1>Tidak ditemukan ({name})</h1>")
+    portal = tmp_path / "portal"
+    portal.symlink_to(".portal.builds/lama")
+    asgi, wsgi = PortalASGI(django_stub, portal), PortalApp(django_stub_wsgi, portal)
+    asgi.live(), wsgi.live()  # both scanned "lama"
+    tmp = tmp_path / "link"
+    tmp.symlink_to(".portal.builds/baru")
+    tmp.replace(portal)
+    shutil.rmtree(builds / "lama")
+
+    assert call(asgi, "/tidak-ada/")[::2] == (404, b"<h1>Tidak ditemukan (baru)</h1>")
+    assert wsgi_call(wsgi, "/tidak-ada/") == ("404 Not Found", b"<h1>Tidak ditemukan (baru)</h1>")
+    assert call(asgi, "/layanan/ktp/")[::2] == (200, b"<h1>KTP baru</h1>")

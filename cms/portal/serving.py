@@ -184,6 +184,14 @@ class LivePortal:
         self._load(self._target())
         return self._live[1]
 
+    def not_found(self, files: BuildFiles, method: str, request: dict) -> tuple[BuildFiles, Reply | None]:
+        """The portal's 404 page from `files`, or from the live build if that one was retired."""
+        try:
+            return files, files.not_found(method, request)
+        except FileNotFoundError:
+            live = self.switch_now()
+            return live, (live.not_found(method, request) if live else None)
+
     def _load(self, current: str | None) -> None:
         with self._loading:
             if self._live[0] == current:
@@ -247,7 +255,9 @@ class PortalApp:
 
         body = self.application(environ, capture)
         status, headers, exc_info = captured[0]
-        not_found = files.not_found(environ["REQUEST_METHOD"], environ) if status.startswith("404") else None
+        not_found = None
+        if status.startswith("404"):
+            _, not_found = self.portal.not_found(files, environ["REQUEST_METHOD"], environ)
         if not_found is None:
             start_response(status, headers, exc_info)
             return body
@@ -312,10 +322,13 @@ class PortalASGI:
         async def send_or_replace(message):
             nonlocal replaced
             if message["type"] == "http.response.start" and message["status"] == 404:
-                replaced = True
                 request = {k: v for k, v in _request_headers(scope).items() if k == "HTTP_ACCEPT_ENCODING"}
-                await _send(files, files.not_found(scope["method"], request), send)
-            elif not replaced:
+                build, reply = self.portal.not_found(files, scope["method"], request)
+                if reply is not None:
+                    replaced = True
+                    await _send(build, reply, send)
+                    return
+            if not replaced:
                 await send(message)
 
         await self.application(scope, receive, send_or_replace)
