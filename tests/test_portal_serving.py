@@ -16,6 +16,7 @@ import pytest
 
 from catalogue import load_catalogue
 from site_builder import build_portal
+from site_builder.publish import reuse_after
 
 PROJECT = Path(__file__).resolve().parent.parent
 SITE_URL = "http://127.0.0.1"
@@ -152,14 +153,17 @@ def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue_dir, 
     build_portal(catalogue, portal, SITE_URL, search=False)
     app = PortalApp(lambda environ, start_response: [], portal)
     app.live()
+    known = portal.resolve()
     services = dict(catalogue.services)
-    for n in range(3):  # the build the app knows is retired and deleted
+    for n in range(3):  # the build the app knows is retired, then recycled into a newer one
+        time.sleep(reuse_after(len(catalogue.services)) + 0.2)
         services["akta-kelahiran"] = dataclasses.replace(services["akta-kelahiran"], title=f"Judul {n}")
         report = build_portal(
             dataclasses.replace(catalogue, services=services), portal, SITE_URL, search=False
         )
         if report.cleanup:
             report.cleanup.join()
+    assert not known.exists()
     statuses = []
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/layanan/akta-kelahiran/"}
     body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
