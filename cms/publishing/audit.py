@@ -3,6 +3,11 @@
 The entries are Wagtail's own page log (PageLogEntry), first narrowed by Wagtail's
 `viewable_by_user`, then to the pages inside the OPDs the user may work on, so an OPD
 editor sees only their own OPD's history.
+
+A deleted page is no longer in the tree, so its OPD cannot be found afterwards: when Wagtail
+logs a deletion (the page still exists then), the entry's data records the OPD
+(remember_opd_of_deleted_page). Wagtail shows deletions only to users with rights on the
+tree root; the report adds those of their own OPDs for OPD editors.
 """
 
 from __future__ import annotations
@@ -59,7 +64,9 @@ class PublicationFilterSet(WagtailFilterSet):
 
     def filter_opd(self, queryset, name, value):
         page = _opd_pages().filter(slug=value).first()
-        return queryset.filter(page__path__startswith=page.path) if page else queryset.none()
+        if page is None:
+            return queryset.none()
+        return queryset.filter(Q(page_id__in=_pages_under([page.path])) | Q(data__opd=value))
 
 
 def entries_for(user):
@@ -71,10 +78,33 @@ def entries_for(user):
     paths = list(_opd_pages().filter(slug__in=slugs).values_list("path", flat=True))
     if not paths:
         return entries.none()
+    # Wagtail's scoping leaves out deleted pages for them: their OPDs' deletions are added back.
+    deleted = PageLogEntry.objects.filter(action="wagtail.delete", data__opd__in=list(slugs))
+    return entries.filter(page_id__in=_pages_under(paths)) | deleted
+
+
+def _pages_under(paths):
+    """Ids of the pages inside these tree paths, as a subquery: a join on the log entries' page
+    would be an inner join (the key is not nullable) and drop the entries of deleted pages."""
+    from wagtail.models import Page
+
     inside = Q()
     for path in paths:
-        inside |= Q(page__path__startswith=path)
-    return entries.filter(inside)
+        inside |= Q(path__startswith=path)
+    return Page.objects.filter(inside).values("pk")
+
+
+def remember_opd_of_deleted_page(sender, instance, created, raw=False, **kwargs):
+    """post_save of PageLogEntry: a deletion's entry keeps the OPD its page was in."""
+    if not created or raw or instance.action != "wagtail.delete":
+        return
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=instance.page_id).only("path").first()
+    opd = next((o for o in _opd_pages() if page and page.path.startswith(o.path)), None)
+    if opd is not None:
+        data = {**(instance.data or {}), "opd": opd.slug, "opd_name": opd.title}
+        PageLogEntry.objects.filter(pk=instance.pk).update(data=data)
 
 
 class PublicationLogView(ReportView):
@@ -98,13 +128,19 @@ class PublicationLogView(ReportView):
         return "riwayat-penerbitan"
 
     def get_queryset(self):
-        return entries_for(self.request.user).select_related("user", "page").order_by("-timestamp", "-pk")
+        # Not select_related("page"): its inner join would drop the entries of deleted pages.
+        return entries_for(self.request.user).select_related("user").order_by("-timestamp", "-pk")
 
     def decorate_paginated_queryset(self, object_list):
+        from wagtail.models import Page
+
         opds = {page.path: page.title for page in _opd_pages()}
         lengths = sorted({len(path) for path in opds}, reverse=True)
+        page_ids = {entry.page_id for entry in object_list}
+        paths = dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "path"))
         for entry in object_list:
-            path = entry.page.path if entry.page_id and entry.page else ""
+            path = paths.get(entry.page_id, "")
             entry.opd_name = next((opds[path[:n]] for n in lengths if path[:n] in opds), "")
+            entry.opd_name = entry.opd_name or (entry.data or {}).get("opd_name", "")
             entry.action_label = ACTIONS.get(entry.action) or log_actions.get_action_label(entry.action)
         return object_list

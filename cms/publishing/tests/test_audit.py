@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from wagtail.actions.delete_page import DeletePageAction
 
 from cms.services.models import OpdPage, ServicePage
 from cms.services.setup import REVIEWERS_GROUP, ensure_editor_group
@@ -26,6 +27,9 @@ def history(imported):
         page.title = title
         page.save_revision(user=user).publish(user=user)
     ServicePage.objects.get(slug="nib").unpublish(user=budi)
+    # Deleted through Wagtail's own action (what the admin's "Hapus" does), one per OPD.
+    for slug, user in (("kartu-keluarga", siti), ("nib", budi)):
+        DeletePageAction(ServicePage.objects.get(slug=slug), user=user).execute(skip_permission_checks=True)
     return imported
 
 
@@ -42,6 +46,14 @@ def test_superuser_sees_every_publication_with_who_and_which_opd(history, client
     assert "PBG terbaru" in only_dpmptsp and "KTP-el untuk warga baru" not in only_dpmptsp
 
 
+def test_deletions_keep_their_opd(history, client, admin_user):
+    client.force_login(admin_user)
+    deletions = client.get(AUDIT, {"action": "wagtail.delete"}).content.decode()
+    assert "Penerbitan Kartu Keluarga" in deletions and "Dinas Kependudukan" in deletions
+    only_capil = client.get(AUDIT, {"action": "wagtail.delete", "opd": "disdukcapil"}).content.decode()
+    assert "Penerbitan Kartu Keluarga" in only_capil and "Nomor Induk Berusaha" not in only_capil
+
+
 def test_an_opd_editor_sees_only_their_opds_entries(history, client):
     editor = get_user_model().objects.create_user("editor-capil", password="x")
     editor.groups.add(ensure_editor_group(OpdPage.objects.get(slug="disdukcapil")))
@@ -50,6 +62,8 @@ def test_an_opd_editor_sees_only_their_opds_entries(history, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "KTP-el untuk warga baru" in html and "Siti Aminah" in html
+    assert "Penerbitan Kartu Keluarga" in html  # their OPD's deleted page, which Wagtail alone hides
     assert "PBG terbaru" not in html and "Budi Santoso" not in html
+    assert "Nomor Induk Berusaha" not in html  # another OPD's deleted page
     # Asking for another OPD shows nothing of it.
     assert "PBG terbaru" not in client.get(AUDIT, {"opd": "dpmptsp"}).content.decode()
