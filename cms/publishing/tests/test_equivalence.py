@@ -86,10 +86,16 @@ def test_a_link_to_a_page_that_is_withdrawn_loses_its_target(imported, django_ca
     page = Path(imported.PORTAL_DIR) / "layanan" / "pbg" / "index.html"
     assert '<a href="/layanan/nib/" rel="noopener">NIB</a>' in page.read_text()
 
+    # Only the linked page changes (a new address): the linking page follows it.
+    with django_capture_on_commit_callbacks(execute=True):
+        _publish(target, slug="nib-baru")
+    run_ready(PORTAL_QUEUE)
+    assert '<a href="/layanan/nib-baru/" rel="noopener">NIB</a>' in page.read_text()
+
     with django_capture_on_commit_callbacks(execute=True):
         target.unpublish()
     run_ready(PORTAL_QUEUE)
-    assert "/layanan/nib/" not in page.read_text()  # the linking page was brought up to date too
+    assert "/layanan/nib-baru/" not in page.read_text()  # the linking page was brought up to date too
     assert live_catalogue() == published_catalogue()
 
 
