@@ -1,8 +1,10 @@
 """Wagtail preview of a service page, rendered exactly as the portal will render it.
 
-The draft page becomes a Service record (the exporter's own `service_record`), takes its
-place in the live catalogue, and the builder's `render_page` renders it with the live
-build's asset URLs: the same theme templates, deep-link button, banner and JSON-LD.
+The draft page becomes a Service record (the exporter's own `service_record`) in a catalogue
+of what is live besides the services (OPDs, apps with their link health, categories, life
+events), and the builder's `render_page` renders it with the live build's asset URLs: the
+same theme templates, deep-link button, banner and JSON-LD. A service page shows no other
+service, so the other (up to 10k) services are not exported for a preview.
 """
 
 from __future__ import annotations
@@ -17,22 +19,23 @@ from wagtail.models import Page
 from catalogue import RecordError
 from site_builder import live_assets, render_page
 
-from .runner import live_catalogue
+from .live import with_link_health
 
 
 def preview_catalogue(page):
-    """The live catalogue with `page`'s draft in place of its published version."""
-    from cms.services.exporting import app_record, opd_record, service_record
-    from cms.services.models import OpdPage, ServicePage
+    """What is live besides the services, and `page`'s draft as the one service."""
+    from cms.links.health import down_app_slugs
+    from cms.services.exporting import app_record, opd_record, published_parts, service_record
+    from cms.services.models import OpdPage
 
-    catalogue = live_catalogue()
+    catalogue = with_link_health(published_parts().catalogue, down_app_slugs())
     opd = OpdPage.objects.filter(path=page.path[: -Page.steplen]).first()
     if opd is None:
         raise RecordError(
             f"services/{page.slug}.json", page.slug, "opd", "halaman tidak berada di bawah OPD."
         )
     record = service_record(page, opd.slug)
-    opds, apps, services = dict(catalogue.opds), dict(catalogue.apps), dict(catalogue.services)
+    opds, apps = dict(catalogue.opds), dict(catalogue.apps)
     if opd.slug not in opds:  # a draft OPD: preview it as it stands
         opds[opd.slug] = opd_record(opd)
     if record.app and record.app not in apps:
@@ -40,10 +43,7 @@ def preview_catalogue(page):
         apps[record.app] = app_record(app)
         if app.opd.slug not in opds:
             opds[app.opd.slug] = opd_record(app.opd)
-    if page.pk:  # the published version may live under another id (the slug was edited)
-        live_slug = ServicePage.objects.filter(pk=page.pk).values_list("slug", flat=True).first()
-        services.pop(live_slug, None)
-    services[record.id] = record
+    services = {record.id: record}
     preview = dataclasses.replace(catalogue, opds=opds, apps=apps, services=services, sources={})
     preview.check_references()
     return preview, record
