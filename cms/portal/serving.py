@@ -184,6 +184,19 @@ class LivePortal:
         self._load(self._target())
         return self._live[1]
 
+    def answer(self, path: str, method: str, request: dict) -> tuple[BuildFiles | None, Reply | None]:
+        """The live build and its reply for `path`; no reply when the build has no such file."""
+        files = self.files()
+        static_file = files.files.get(path) if files else None
+        if static_file is None:
+            return files, None
+        try:
+            return files, files.respond(static_file, method, request)
+        except FileNotFoundError:  # that build was retired meanwhile (recycled by a publish)
+            files = self.switch_now()
+            static_file = files.files.get(path) if files else None
+            return files, (files.respond(static_file, method, request) if static_file else None)
+
     def not_found(self, files: BuildFiles, method: str, request: dict) -> tuple[BuildFiles, Reply | None]:
         """The portal's 404 page from `files`, or from the live build if that one was retired."""
         try:
@@ -209,8 +222,8 @@ class LivePortal:
             return self.portal_dir  # a plain folder: served as it was when first seen
 
 
-class PortalApp:
-    """WSGI: a file of the live portal build if there is one, else Django (404 → the portal's 404.html)."""
+class _PortalFront:
+    """What both front doors hold: Django (`application`) and the live portal build."""
 
     def __init__(self, application, portal_dir: str | os.PathLike):
         self.application = application
@@ -219,24 +232,17 @@ class PortalApp:
     def live(self) -> BuildFiles | None:
         return self.portal.files()
 
+
+class PortalApp(_PortalFront):
+    """WSGI: a file of the live portal build if there is one, else Django (404 → the portal's 404.html)."""
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith(DJANGO_PREFIXES):
             return self.application(environ, start_response)
-        files = self.portal.files()
-        if files is None:
-            return self.application(environ, start_response)
-        static_file = files.files.get(decode_path_info(path))
-        if static_file is None:
+        files, reply = self.portal.answer(decode_path_info(path), environ["REQUEST_METHOD"], environ)
+        if reply is None:
             return self._django_or_not_found(files, environ, start_response)
-        try:
-            reply = files.respond(static_file, environ["REQUEST_METHOD"], environ)
-        except FileNotFoundError:
-            if environ.get("santer.retried"):
-                raise
-            environ["santer.retried"] = True
-            self.portal.switch_now()
-            return self(environ, start_response)
         return self._send(reply, environ, start_response)
 
     @staticmethod
@@ -246,7 +252,9 @@ class PortalApp:
             return environ.get("wsgi.file_wrapper", _file_iter)(reply.file)
         return [reply.body] if reply.body else []
 
-    def _django_or_not_found(self, files: BuildFiles, environ, start_response):
+    def _django_or_not_found(self, files: BuildFiles | None, environ, start_response):
+        if files is None:
+            return self.application(environ, start_response)
         captured = []
 
         def capture(status, headers, exc_info=None):
@@ -281,15 +289,8 @@ _ASGI_REQUEST_HEADERS = {
 }
 
 
-class PortalASGI:
+class PortalASGI(_PortalFront):
     """ASGI: the same portal files as PortalApp, Django's ASGI handler for the rest."""
-
-    def __init__(self, application, portal_dir: str | os.PathLike):
-        self.application = application
-        self.portal = LivePortal(portal_dir)
-
-    def live(self) -> BuildFiles | None:
-        return self.portal.files()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -297,21 +298,9 @@ class PortalASGI:
         path = scope.get("path", "")
         if scope["type"] != "http" or path.startswith(DJANGO_PREFIXES):
             return await self.application(scope, receive, send)
-        files = self.portal.files()
-        if files is None:
-            return await self.application(scope, receive, send)
-        static_file = files.files.get(path)
-        if static_file is None:
+        files, reply = self.portal.answer(path, scope["method"], _request_headers(scope))
+        if reply is None:
             return await self._django_or_not_found(files, scope, receive, send)
-        request = _request_headers(scope)
-        try:
-            reply = files.respond(static_file, scope["method"], request)
-        except FileNotFoundError:
-            files = self.portal.switch_now()
-            static_file = files.files.get(path) if files else None
-            if static_file is None:
-                return await self._django_or_not_found(files, scope, receive, send)
-            reply = files.respond(static_file, scope["method"], request)
         await _send(files, reply, send)
 
     async def _django_or_not_found(self, files, scope, receive, send):
