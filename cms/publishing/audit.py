@@ -94,14 +94,19 @@ def _pages_under(paths):
     return Page.objects.filter(inside).values("pk")
 
 
+def _opd_containing(path: str | None, opds):
+    """The OPD page whose subtree holds the page at `path` (OPD pages are never nested)."""
+    return next((opd for opd in opds if path and path.startswith(opd.path)), None)
+
+
 def remember_opd_of_deleted_page(sender, instance, created, raw=False, **kwargs):
     """post_save of PageLogEntry: a deletion's entry keeps the OPD its page was in."""
     if not created or raw or instance.action != "wagtail.delete":
         return
     from wagtail.models import Page
 
-    page = Page.objects.filter(pk=instance.page_id).only("path").first()
-    opd = next((o for o in _opd_pages() if page and page.path.startswith(o.path)), None)
+    path = Page.objects.filter(pk=instance.page_id).values_list("path", flat=True).first()
+    opd = _opd_containing(path, _opd_pages())
     if opd is not None:
         data = {**(instance.data or {}), "opd": opd.slug, "opd_name": opd.title}
         PageLogEntry.objects.filter(pk=instance.pk).update(data=data)
@@ -134,13 +139,12 @@ class PublicationLogView(ReportView):
     def decorate_paginated_queryset(self, object_list):
         from wagtail.models import Page
 
-        opds = {page.path: page.title for page in _opd_pages()}
-        lengths = sorted({len(path) for path in opds}, reverse=True)
+        opds = list(_opd_pages())
         page_ids = {entry.page_id for entry in object_list}
         paths = dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "path"))
         for entry in object_list:
-            path = paths.get(entry.page_id, "")
-            entry.opd_name = next((opds[path[:n]] for n in lengths if path[:n] in opds), "")
-            entry.opd_name = entry.opd_name or (entry.data or {}).get("opd_name", "")
+            opd = _opd_containing(paths.get(entry.page_id), opds)
+            # a deleted page is no longer in the tree: its entry recorded the OPD
+            entry.opd_name = opd.title if opd else (entry.data or {}).get("opd_name", "")
             entry.action_label = ACTIONS.get(entry.action) or log_actions.get_action_label(entry.action)
         return object_list
