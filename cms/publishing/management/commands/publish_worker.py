@@ -23,9 +23,8 @@ from django_tasks import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from cms.links.models import LinkStatus
-from cms.links.tasks import LINKS_QUEUE, check_links_task
 from cms.publishing.models import PublishRun
-from cms.publishing.queue import PORTAL_QUEUE, enqueue_update
+from cms.publishing.queue import LINKS_QUEUE, PORTAL_QUEUE, check_links_task, enqueue_update
 from cms.publishing.worker import PortalWorker, make_worker, run_ready, tidy_memory
 
 logger = logging.getLogger("cms.publishing.worker")
