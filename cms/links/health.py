@@ -106,9 +106,9 @@ def run_link_check(catalogue: Catalogue) -> Summary:
     rows = sync_targets(targets_from_catalogue(catalogue))
     results = check_urls(
         [row.url for row in rows],
-        timeout=float(getattr(settings, "LINK_CHECK_TIMEOUT_SECONDS", 10.0)),
-        max_redirects=int(getattr(settings, "LINK_CHECK_MAX_REDIRECTS", 5)),
-        concurrency=int(getattr(settings, "LINK_CHECK_CONCURRENCY", 8)),
+        timeout=settings.LINK_CHECK_TIMEOUT_SECONDS,
+        max_redirects=settings.LINK_CHECK_MAX_REDIRECTS,
+        concurrency=settings.LINK_CHECK_CONCURRENCY,
     )
     now = timezone.now()
     counts = dict.fromkeys(LinkStatus.State.values, 0)

@@ -29,11 +29,11 @@ MAX_REASONS = 50  # the run record keeps the first few triggers, not ten thousan
 
 
 def debounce() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_DEBOUNCE_SECONDS", 0.2)))
+    return timedelta(seconds=settings.PUBLISH_DEBOUNCE_SECONDS)
 
 
 def max_wait() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_MAX_WAIT_SECONDS", 2.0)))
+    return timedelta(seconds=settings.PUBLISH_MAX_WAIT_SECONDS)
 
 
 class _Pending:
