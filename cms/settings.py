@@ -157,6 +157,11 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
 
+# The publish worker (manage.py publish_worker): how often it runs Wagtail's scheduled publishing
+# (go-live and expiry times) and, unless --no-links, the apps' link check.
+SCHEDULED_PUBLISH_INTERVAL_SECONDS = float(os.environ.get("SCHEDULED_PUBLISH_INTERVAL_SECONDS", "10"))
+LINK_CHECK_INTERVAL_SECONDS = float(os.environ.get("LINK_CHECK_INTERVAL_SECONDS", "900"))
+
 # Workflow notifications: printed to the log unless a real mail backend is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "santer@localhost")

@@ -4,18 +4,22 @@ It runs django-tasks-db's own worker loop for the "portal" queue (waking when an
 due, and keeping the garbage collector off the catalogue it holds: cms.publishing.worker);
 in threads, one for the "links" queue (a slow link check must not hold up publishing) and
 one for the "default" queue, where Wagtail puts its own tasks (search and reference index
-updates); and a small scheduler that enqueues the link check every
+updates); one that runs Wagtail's scheduled publishing (go-live and expiry times) every
+SCHEDULED_PUBLISH_INTERVAL_SECONDS, whose publishes update the portal like an editor's; and a
+small scheduler that enqueues the link check every
 LINK_CHECK_INTERVAL_SECONDS and retries a failed portal update after PUBLISH_RETRY_SECONDS.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -90,7 +94,10 @@ class Command(BaseCommand):
             return
         # Wagtail's own tasks (search and reference index) wait in the default queue of the same
         # database backend: nothing else runs them.
-        background = [(self._queue_loop, (DEFAULT_TASK_QUEUE_NAME, 1.0))]
+        background = [
+            (self._queue_loop, (DEFAULT_TASK_QUEUE_NAME, 1.0)),
+            (self._scheduled_publishing_loop, ()),
+        ]
         if not no_links:
             background += [(self._queue_loop, (LINKS_QUEUE, 2.0)), (self._scheduler_loop, ())]
         for target, args in background:
@@ -107,6 +114,17 @@ class Command(BaseCommand):
             make_worker(queue, interval).run()
         finally:
             connection.close()
+
+    @staticmethod
+    def _scheduled_publishing_loop():
+        """Wagtail's go-live and expiry times need something to run them: its own command, in a loop."""
+        while True:
+            try:
+                close_old_connections()
+                call_command("publish_scheduled", stdout=io.StringIO())
+            except Exception:  # noqa: BLE001 - a locked database must not end scheduled publishing
+                logger.exception("scheduled publishing")
+            time.sleep(settings.SCHEDULED_PUBLISH_INTERVAL_SECONDS)
 
     @staticmethod
     def _scheduler_loop():
