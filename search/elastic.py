@@ -25,6 +25,7 @@ from catalogue.files import Catalogue
 from catalogue.records import Service
 
 from .analysis import Dictionary, fold, words
+from .results import SearchResult
 from .static_index import FIELD_WEIGHTS, service_fields
 
 DEFAULT_ALIAS = "santer-services"
@@ -201,17 +202,17 @@ def search(client, query: str, *, alias: str = DEFAULT_ALIAS, **filters) -> list
     for hit in response["hits"]["hits"]:
         source, highlight = hit["_source"], hit.get("highlight", {})
         results.append(
-            {
-                "id": source["service_id"],
-                "title": source["title"],
-                "title_html": (highlight.get("title") or [None])[0],
-                "snippet_html": (highlight.get("summary") or [None])[0],
-                "summary": source["summary"],
-                "opd": source["opd_slug"],
-                "opd_name": source.get("opd_name", ""),
-                "categories": source.get("category_slugs", []),
-                "score": hit["_score"],
-            }
+            SearchResult(
+                id=source["service_id"],
+                title=source["title"],
+                title_html=(highlight.get("title") or [None])[0],
+                snippet_html=(highlight.get("summary") or [None])[0],
+                summary=source["summary"],
+                opd=source["opd_slug"],
+                opd_name=source.get("opd_name", ""),
+                categories=source.get("category_slugs", []),
+                score=hit["_score"],
+            ).to_dict()
         )
     return results
 

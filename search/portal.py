@@ -8,12 +8,12 @@ content hashes in the names, so the files can be cached forever.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from pathlib import Path
 
 from catalogue.files import Catalogue
+from catalogue.hashing import hashed_name
 
 from .static_index import BuiltIndex, build_index
 
@@ -98,14 +98,9 @@ def _box_script() -> bytes:
     return compact_js(source).encode("utf-8")
 
 
-def _hashed_name(name: str, data: bytes) -> str:
-    stem, suffix = name.rsplit(".", 1)
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.{suffix}"
-
-
 def page_scripts() -> list[str]:
     """The deferred scripts of every page, known before the index is built (they do not depend on it)."""
-    return [f"{URL_ROOT}{_hashed_name(BOX_SCRIPT, _box_script())}"]
+    return [f"{URL_ROOT}{hashed_name(BOX_SCRIPT, _box_script())}"]
 
 
 def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
@@ -131,7 +126,7 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Pat
                 # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
                 source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
             data = compact_js(source).encode("utf-8")
-        hashed = _hashed_name(name, data)
+        hashed = hashed_name(name, data)
         (search_dir / hashed).write_bytes(data)
         urls[name] = f"{URL_ROOT}{hashed}"
         if name == "santer-search.js":

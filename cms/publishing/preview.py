@@ -14,7 +14,6 @@ import html
 
 from django.conf import settings
 from django.http import HttpResponse
-from wagtail.models import Page
 
 from catalogue import RecordError
 from cms.links.health import with_link_health
@@ -26,7 +25,7 @@ from site_builder import live_assets, render_page
 def preview_catalogue(page):
     """What is live besides the services, and `page`'s draft as the one service."""
     catalogue = with_link_health(published_parts().catalogue)
-    opd = OpdPage.objects.filter(path=page.path[: -Page.steplen]).first()
+    opd = OpdPage.holding(page)
     if opd is None:
         raise RecordError(
             f"services/{page.slug}.json", page.slug, "opd", "halaman tidak berada di bawah OPD."

@@ -169,6 +169,24 @@ class OpdPage(PortalUrlMixin, Page):
         if self.slug and not SLUG_RE.match(self.slug):
             raise ValidationError({"slug": SLUG_MESSAGE})
 
+    @classmethod
+    def holding(cls, page: Page) -> OpdPage | None:
+        """The OPD page `page` belongs to (itself, or the OPD it sits under), or None."""
+        step = Page.steplen
+        ancestors = [page.path[:end] for end in range(step, len(page.path) + 1, step)]
+        return opd_holding(page.path, {opd.path: opd for opd in cls.objects.filter(path__in=ancestors)})
+
+
+def opd_holding(path: str | None, opds_by_path: dict):
+    """The OPD (of `opds_by_path`, keyed by tree path) that holds the page at `path`: the page
+    itself or its nearest ancestor in the mapping; None when there is none. The one answer to
+    "which OPD is this page in" (exporter, worker, preview, audit, API)."""
+    step = Page.steplen
+    for end in range(len(path or ""), 0, -step):
+        if (opd := opds_by_path.get(path[:end])) is not None:
+            return opd
+    return None
+
 
 class OpdEditorGroup(models.Model):
     """Which group edits which OPD. Kept outside the page so publishing an old revision cannot drop it."""
@@ -375,7 +393,7 @@ class ServicePage(PortalUrlMixin, Page):
 
     @property
     def opd_slug(self) -> str:
-        return self.get_parent().slug
+        return OpdPage.holding(self).slug
 
     def clean(self):
         super().clean()

@@ -47,12 +47,8 @@
   // Text with the words that matched the query wrapped in <mark>.
   function highlighted(text, stems) {
     var span = el("span");
-    String(text).split(/([A-Za-zÀ-ÿ0-9]+)/).forEach(function (part, i) {
-      var folded = S.fold(part);
-      var hit = i % 2 === 1 && stems.some(function (s) {
-        return folded === s || (s.length >= 3 && folded.indexOf(s) >= 0);
-      });
-      span.appendChild(hit ? el("mark", {}, [part]) : document.createTextNode(part));
+    S.highlightParts(text, stems).forEach(function (part) {
+      span.appendChild(part[1] ? el("mark", {}, [part[0]]) : document.createTextNode(part[0]));
     });
     return span;
   }
