@@ -124,7 +124,11 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Pat
             source = (ASSETS_DIR / name).read_text(encoding="utf-8")
             if name == "santer-search.js":
                 # The engine learns where its index is; a plain script, so the CSP needs no 'unsafe-inline'.
-                source = f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n{source}"
+                # ... and the portal's URL scheme (catalogue/urls.py), for the links it renders.
+                source = (
+                    f"var SANTER_SEARCH_BASE = {json.dumps(base)};\n"
+                    f"var SANTER_SEARCH_URLS = {json.dumps(urls.for_scripts())};\n{source}"
+                )
             data = compact_js(source).encode("utf-8")
         hashed = hashed_name(name, data)
         (search_dir / hashed).write_bytes(data)

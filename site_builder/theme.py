@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from catalogue import urls
 from catalogue.hashing import HASHED_PATH_RE, hashed_name
 
 from .site import Page, host, tanggal
@@ -57,6 +58,7 @@ def tel(number: str) -> str:
 
 def configure(env: Environment) -> Environment:
     env.filters.update(tanggal=tanggal, host=host, tel=tel)
+    env.globals["urls"] = urls  # the one URL scheme: {{ urls.service(s.id) }}, {{ urls.SEARCH }}
     return env
 
 

@@ -15,7 +15,7 @@ import html
 from django.conf import settings
 from django.http import HttpResponse
 
-from catalogue import RecordError
+from catalogue import RecordError, urls
 from cms.links.health import with_link_health
 from cms.services.exporting import app_record, opd_record, published_parts, service_record
 from cms.services.models import OpdPage
@@ -48,7 +48,7 @@ def preview_catalogue(page):
 def service_preview_html(page) -> bytes:
     catalogue, record = preview_catalogue(page)
     assets = live_assets(settings.PORTAL_DIR)
-    return render_page(catalogue, settings.SITE_URL, f"/layanan/{record.id}/", assets=assets)
+    return render_page(catalogue, settings.SITE_URL, urls.service(record.id), assets=assets)
 
 
 def serve_service_preview(page) -> HttpResponse:

@@ -25,6 +25,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from catalogue import urls
 from catalogue.records import CHANNEL_KINDS, OPD_KINDS, PLATFORMS, SLUG_RE, deep_link_error, https_url_error
 
 from .api_fields import ChannelListField, PortalHtmlField, SlugField, TextListField
@@ -117,7 +118,7 @@ class CatalogueIndexPage(PortalUrlMixin, Page):
         verbose_name_plural = "katalog layanan"
 
     def portal_path(self) -> str:
-        return "/"
+        return urls.HOME
 
 
 class OpdPage(PortalUrlMixin, Page):
@@ -162,7 +163,7 @@ class OpdPage(PortalUrlMixin, Page):
         verbose_name_plural = "OPD"
 
     def portal_path(self) -> str:
-        return f"/opd/{self.slug}/"
+        return urls.opd(self.slug)
 
     def clean(self):
         super().clean()
@@ -389,7 +390,7 @@ class ServicePage(PortalUrlMixin, Page):
         verbose_name_plural = "layanan"
 
     def portal_path(self) -> str:
-        return f"/layanan/{self.slug}/"
+        return urls.service(self.slug)
 
     @property
     def opd_slug(self) -> str:

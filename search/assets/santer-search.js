@@ -369,8 +369,14 @@
     return changed ? out.join(" ") : null;
   };
 
+  // A portal URL from the scheme the build hands over (SANTER_SEARCH_URLS, from catalogue/urls.py):
+  // url("service", id), url("search").
+  function url(kind, slug) {
+    return root.SANTER_SEARCH_URLS[kind].replace("{slug}", encodeURIComponent(slug || ""));
+  }
+
   var api = {
-    fold: fold, words: words, highlightParts: highlightParts, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher
+    fold: fold, words: words, highlightParts: highlightParts, url: url, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher
   };
   root.SanterSearch = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;
