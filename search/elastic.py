@@ -15,6 +15,7 @@ English, colloquial words). Field weights and typo tolerance (AUTO:4,8 = one edi
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -334,3 +335,10 @@ def connect(url: str, timeout: float = 5.0):
     from elasticsearch import Elasticsearch
 
     return Elasticsearch(url, request_timeout=timeout)
+
+
+@functools.cache
+def shared_client(url: str):
+    """One client per process (and server): the search API and the worker's updates reuse its
+    connection pool; `.options(request_timeout=…)` gives a caller its own timeout on the same pool."""
+    return connect(url)

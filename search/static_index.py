@@ -80,6 +80,9 @@ FEATURED_COUNT = 6
 
 
 def _plain(text: str) -> str:
+    # A regex, not an HTML parser: descriptions are already sanitised by nh3 (catalogue.files:
+    # known tags, quoted attributes, no comments or scripts), so every "<…>" is a tag, and on
+    # the shared catalogue html.parser, nh3, lxml and selectolax gave the same words 5-10x slower.
     return html.unescape(re.sub(r"<[^>]+>", " ", text))
 
 

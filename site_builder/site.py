@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
 
@@ -348,7 +349,8 @@ class Site:
         for page in pages:
             if page.path == urls.NOT_FOUND_FILE or page.url.startswith(urls.SEARCH):
                 continue
-            entry = f"<url><loc>{_xml(self.url(page.url))}</loc>"
+            # One <url> per line (a diffable file), escaped by the standard library's XML tools.
+            entry = f"<url><loc>{xml_escape(self.url(page.url))}</loc>"
             if lastmod.get(page.path):
                 entry += f"<lastmod>{lastmod[page.path]}</lastmod>"
             lines.append(entry + "</url>")
@@ -361,7 +363,3 @@ class Site:
 
 def _address(text: str) -> dict:
     return {"address": text} if text else {}
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -76,7 +76,7 @@ def python_search(
 def elasticsearch_search(query: str, **filters) -> list[dict]:
     from elasticsearch import ApiError, TransportError
 
-    client = elastic.connect(settings.ELASTICSEARCH_URL, timeout=3.0)
+    client = elastic.shared_client(settings.ELASTICSEARCH_URL).options(request_timeout=3.0)
     try:
         return elastic.search(client, query, alias=settings.ELASTICSEARCH_INDEX, **filters)
     except (TransportError, ApiError) as exc:
