@@ -9,10 +9,12 @@ PORTAL_DIR       the live built portal, default <data>/portal
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
 … and the rest below, each with its default and what it does (the README's table lists them all).
+HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
     "cms.search_api",
     "cms.publishing",
     "cms.links",
+    "cms.security",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.sites",
@@ -89,6 +92,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -105,8 +111,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.security.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lock-out into its page
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -195,8 +204,56 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # One line per background task (hundreds after an import) would bury the worker's own report.
-    "loggers": {name: {"level": "WARNING"} for name in ("django_tasks", "django_tasks_db", "django.tasks")},
+    # django-axes: lock-outs are warnings; each failed attempt is in its AccessAttempt table instead.
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("django_tasks", "django_tasks_db", "django.tasks", "axes")
+    },
 }
+
+# --- Admin security -------------------------------------------------------------------------------
+# HTTPS=1 when the site is served over TLS (by a proxy in front): secure cookies, HSTS, https redirect.
+# Off by default, so the plain-HTTP local run (make run on http://127.0.0.1:8000) keeps working.
+HTTPS = env_flag("HTTPS")
+# The header the TLS proxy sets (and strips from clients) to say the request came in over https.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", HTTPS)  # http:// admin/API requests go to https://
+SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", HTTPS)  # the login cookie never travels in clear
+CSRF_COOKIE_SECURE = env_flag("CSRF_COOKIE_SECURE", HTTPS)
+# HSTS: browsers use https only, for a year by default once HTTPS is on (0 = no header).
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", HTTPS)  # allows (does not submit) HSTS preloading
+
+# Idle admin sessions end after this many seconds (default a working day); every request restarts it.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 8 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True  # the expiry slides with use, so it is an idle time, not a login length
+
+# Login throttling (django-axes): an account, and separately a client address, is locked out after
+# LOGIN_FAILURE_LIMIT failed passwords, for LOGIN_LOCKOUT_MINUTES (`manage.py axes_reset` unlocks).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or client before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account OR per client, each on its own
+AXES_RESET_ON_SUCCESS = True  # a correct login clears that account's and client's failures
+AXES_LOCKOUT_CALLABLE = "cms.security.views.lockout"  # the Indonesian lock-out page
+# Proxies in front whose X-Forwarded-For is trusted (0: the client is the connection's address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"  # the address our own proxy appended, not one a client sent
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Second factor (TOTP, django-otp): any editor may turn it on; ADMIN_REQUIRE_TWO_FACTOR=1 makes every
+# admin account set it up at its next login before it can do anything else.
+ADMIN_REQUIRE_TWO_FACTOR = env_flag("ADMIN_REQUIRE_TWO_FACTOR")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Santer Samarinda")  # the name in the phone app
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
