@@ -115,9 +115,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+# How long a statement waits for a lock held by another process before it fails.
+DATABASE_LOCK_TIMEOUT_SECONDS = float(os.environ.get("DATABASE_LOCK_TIMEOUT_SECONDS", "30"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The publish worker and the web server share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": DATABASE_LOCK_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"}
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,6 +172,15 @@ TASKS = {
         "QUEUES": ["default", "portal", "links"],
     }
 }
+
+# The publish worker (cms/publishing): a burst of publishes waits PUBLISH_DEBOUNCE_SECONDS of
+# quiet (at most PUBLISH_MAX_WAIT_SECONDS) and becomes one portal update; a failed update is
+# retried after PUBLISH_RETRY_SECONDS; the worker checks for published changes no update has
+# handled at least every PUBLISH_CHECK_SECONDS (it is woken at once otherwise).
+PUBLISH_DEBOUNCE_SECONDS = float(os.environ.get("PUBLISH_DEBOUNCE_SECONDS", "0.2"))
+PUBLISH_MAX_WAIT_SECONDS = float(os.environ.get("PUBLISH_MAX_WAIT_SECONDS", "2.0"))
+PUBLISH_RETRY_SECONDS = float(os.environ.get("PUBLISH_RETRY_SECONDS", "60"))
+PUBLISH_CHECK_SECONDS = float(os.environ.get("PUBLISH_CHECK_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,

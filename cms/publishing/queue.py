@@ -40,16 +40,26 @@ class _Pending:
 
 
 def request_portal_update(reason: str) -> None:
-    """Bring the live portal up to date once the current transaction has committed."""
+    """Bring the live portal up to date once the current transaction has committed.
+
+    The request is recorded in the transaction itself (UpdateRequest), so it commits or rolls
+    back with the change; queuing the update afterwards is only the fast path, and a failure
+    there (a locked database, a killed process) delays the update, never loses it.
+    """
+    from .models import UpdateRequest
+    from .wake import wake_worker
+
     if connection.in_atomic_block:
         for _sids, func, _robust in connection.run_on_commit:
             if isinstance(func, _Pending) and not func.done:
                 if len(func.reasons) < MAX_REASONS:
                     func.reasons.append(reason)
                 return
+    UpdateRequest.objects.create(reason=reason[:300])
     pending = _Pending()
     pending.reasons.append(reason)
-    transaction.on_commit(pending)
+    transaction.on_commit(pending, robust=True)
+    wake_worker()  # after `pending` (callbacks run in order): on waking, the worker finds the task
 
 
 def _pending_tasks():

@@ -1,4 +1,8 @@
-"""What asks for a portal update: page publish/unpublish/move/delete and catalogue snippet changes."""
+"""What asks for a portal update: page publish/unpublish/move/delete and catalogue snippet changes.
+
+And what wakes the worker: any task queued in the database (Wagtail's own index updates,
+link checks, portal updates), so that it sleeps between tasks instead of polling.
+"""
 
 from __future__ import annotations
 
@@ -51,8 +55,20 @@ def snippet_deleted_handler(sender, instance, **kwargs):
     request_portal_update(f"dihapus: {_label(instance)}")
 
 
+def task_enqueued_handler(sender, task_result, **kwargs):
+    from django_tasks_db.backend import DatabaseBackend
+
+    from .wake import wake_worker
+
+    if isinstance(sender, type) and issubclass(sender, DatabaseBackend):
+        wake_worker()
+
+
 def connect() -> None:
     from django.apps import apps
+    from django_tasks_db.compat import task_enqueued
+
+    task_enqueued.connect(task_enqueued_handler, dispatch_uid="publishing.task_enqueued")
 
     page_published.connect(page_published_handler, dispatch_uid="publishing.page_published")
     page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")
