@@ -173,12 +173,14 @@ TASKS = {
     }
 }
 
-# The publish worker (cms/publishing): a burst of publishes waits PUBLISH_DEBOUNCE_SECONDS of
-# quiet (at most PUBLISH_MAX_WAIT_SECONDS) and becomes one portal update; a failed update is
-# retried after PUBLISH_RETRY_SECONDS; the worker checks for published changes no update has
-# handled at least every PUBLISH_CHECK_SECONDS (it is woken at once otherwise).
+# The publish worker (cms/publishing/queue.py): a publish becomes a portal update after
+# PUBLISH_DEBOUNCE_SECONDS of quiet; publishes joining a waiting update (several editors at
+# once) wait for PUBLISH_BURST_QUIET_SECONDS of quiet, at most PUBLISH_MAX_WAIT_SECONDS; a
+# failed update is retried after PUBLISH_RETRY_SECONDS; the worker looks for published changes
+# no update has handled at least every PUBLISH_CHECK_SECONDS (it is woken at once otherwise).
 PUBLISH_DEBOUNCE_SECONDS = float(os.environ.get("PUBLISH_DEBOUNCE_SECONDS", "0.2"))
-PUBLISH_MAX_WAIT_SECONDS = float(os.environ.get("PUBLISH_MAX_WAIT_SECONDS", "2.0"))
+PUBLISH_BURST_QUIET_SECONDS = float(os.environ.get("PUBLISH_BURST_QUIET_SECONDS", "1.5"))
+PUBLISH_MAX_WAIT_SECONDS = float(os.environ.get("PUBLISH_MAX_WAIT_SECONDS", "5.0"))
 PUBLISH_RETRY_SECONDS = float(os.environ.get("PUBLISH_RETRY_SECONDS", "60"))
 PUBLISH_CHECK_SECONDS = float(os.environ.get("PUBLISH_CHECK_SECONDS", "10"))
 

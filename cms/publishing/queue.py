@@ -1,10 +1,13 @@
 """Asking for a portal update: one pending task at a time, bursts folded into it.
 
 Every publish, unpublish, move or delete calls `request_portal_update`. After the
-transaction commits, the request joins the pending `update_portal` task if there is one
-(pushing its start back by a short quiet period, but never beyond a maximum wait), or
-enqueues a new one. Ten publishes in a burst therefore cause one update, which reads
-the whole published state when it runs — so nothing a folded request asked for is lost.
+transaction commits, the request enqueues an update that starts after a short quiet period
+(PUBLISH_DEBOUNCE_SECONDS: one editor's publish is live at once), or joins the pending one.
+A request that joins shows that several editors are at work: it pushes the start back by
+the longer PUBLISH_BURST_QUIET_SECONDS, never beyond PUBLISH_MAX_WAIT_SECONDS after the
+task was queued, so that a burst (twenty editors within five seconds) becomes one update
+besides the first, not one per gap between two publishes. An update reads the whole
+published state when it runs — so nothing a folded request asked for is lost.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ def debounce() -> timedelta:
     return timedelta(seconds=float(getattr(settings, "PUBLISH_DEBOUNCE_SECONDS", 0.2)))
 
 
+def burst_quiet() -> timedelta:
+    return max(debounce(), timedelta(seconds=float(getattr(settings, "PUBLISH_BURST_QUIET_SECONDS", 1.5))))
+
+
 def max_wait() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_MAX_WAIT_SECONDS", 2.0)))
+    return timedelta(seconds=float(getattr(settings, "PUBLISH_MAX_WAIT_SECONDS", 5.0)))
 
 
 class _Pending:
@@ -91,7 +98,7 @@ def enqueue_update(reasons: list[str]) -> None:
         pending = _pending_tasks().order_by("enqueued_at").first()
         if pending is not None:
             merged = (pending.args_kwargs["args"][0] + reasons)[:MAX_REASONS]
-            run_after = min(now + debounce(), pending.enqueued_at + max_wait())
+            run_after = min(now + burst_quiet(), pending.enqueued_at + max_wait())
             # Only while still READY: a worker that has just claimed it reads the state anew anyway,
             # but then this request needs a task of its own.
             joined = (

@@ -7,6 +7,7 @@ link checks, portal updates), so that it sleeps between tasks instead of polling
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Revision
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .queue import request_portal_update
@@ -64,11 +65,20 @@ def task_enqueued_handler(sender, task_result, **kwargs):
         wake_worker()
 
 
+def revision_saved_handler(sender, instance, raw=False, **kwargs):
+    """A revision scheduled to go live: the worker recomputes when its scheduler next looks."""
+    if not raw and instance.approved_go_live_at is not None:
+        from .wake import wake_worker
+
+        wake_worker()
+
+
 def connect() -> None:
     from django.apps import apps
     from django_tasks_db.compat import task_enqueued
 
     task_enqueued.connect(task_enqueued_handler, dispatch_uid="publishing.task_enqueued")
+    post_save.connect(revision_saved_handler, sender=Revision, dispatch_uid="publishing.revision_saved")
 
     page_published.connect(page_published_handler, dispatch_uid="publishing.page_published")
     page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")

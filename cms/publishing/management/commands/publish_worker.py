@@ -11,8 +11,10 @@ on SQLite), else they sleep until their next task is due.
 A small scheduler, always running, brings the live portal to the published state: it queues
 an update for published changes no queued update will handle (UpdateRequest: e.g. the web
 server died before it could queue one), retries a failed update after PUBLISH_RETRY_SECONDS,
-and, unless --no-links, queues the link check every LINK_CHECK_INTERVAL_SECONDS. It looks
-when woken and at least every PUBLISH_CHECK_SECONDS (a few queries).
+runs Wagtail's scheduled publishing (`publish_scheduled`: go-live and expiry times) when the
+next one is due, and, unless --no-links, queues the link check every
+LINK_CHECK_INTERVAL_SECONDS. It looks when woken (a publish, a newly scheduled revision) and at
+least every PUBLISH_CHECK_SECONDS (a few queries), or sooner when something is due sooner.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from io import StringIO
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -92,7 +96,31 @@ def unhandled_requests(now=None, grace: float = REQUEST_GRACE_SECONDS) -> list[s
     return [f"pemulihan: {reason}" for reason in old.values_list("reason", flat=True)[:MAX_REASONS]]
 
 
+def next_scheduled_publishing():
+    """When Wagtail's scheduled publishing next has work: the first go-live or expiry time, or None."""
+    from django.apps import apps
+    from django.db.models import Min
+    from wagtail.models import DraftStateMixin, Page, Revision
+
+    times = [
+        Revision.objects.filter(approved_go_live_at__isnull=False).aggregate(t=Min("approved_go_live_at"))[
+            "t"
+        ]
+    ]
+    for model in [Page] + [
+        m for m in apps.get_models() if issubclass(m, DraftStateMixin) and not issubclass(m, Page)
+    ]:
+        times.append(
+            model.objects.filter(live=True, expire_at__isnull=False).aggregate(t=Min("expire_at"))["t"]
+        )
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
 def schedule_once(links: bool = True, grace: float = REQUEST_GRACE_SECONDS) -> None:
+    due = next_scheduled_publishing()
+    if due is not None and due <= timezone.now():
+        call_command("publish_scheduled", stdout=StringIO())  # its publishes ask for a portal update
     if links and link_check_due():
         check_links_task.enqueue()
     if retry_due():
@@ -102,9 +130,13 @@ def schedule_once(links: bool = True, grace: float = REQUEST_GRACE_SECONDS) -> N
 
 
 def seconds_until_next_check(now=None) -> float:
-    """The scheduler's next look: its usual interval, or sooner when a failed update's retry is due."""
+    """The scheduler's next look: its usual interval, or sooner when a retry or a go-live is due."""
     now = now or timezone.now()
     wait = check_every()
+    scheduled = next_scheduled_publishing()
+    if scheduled is not None:
+        # Wagtail compares with "<" and to the second: a moment after the time itself.
+        wait = min(wait, (scheduled - now).total_seconds() + 0.05)
     last = PublishRun.objects.order_by("-started_at", "-pk").first()
     if last is not None and last.status == PublishRun.Status.FAILED:
         due = (last.finished_at or last.started_at) + retry_wait()
