@@ -82,11 +82,15 @@ def wait_until_quiet(worker, label: str) -> None:
 
     started = time.monotonic()
     while True:
-        busy = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists()
+        busy = list(
+            DBTaskResult.objects.filter(
+                status__in=["READY", "RUNNING"], queue_name__in=["portal", "default"]
+            ).values_list("queue_name", "status", "task_path")[:5]
+        )
         if not busy and (label != "this checkout" or not UpdateRequest.objects.exists()):
             return
         if worker.poll() is not None or time.monotonic() - started > 600:
-            raise SystemExit(f"{label}: the worker stopped or never became idle")
+            raise SystemExit(f"{label}: the worker stopped ({worker.poll()}) or never became idle: {busy}")
         connection.close()
         time.sleep(0.5)
 

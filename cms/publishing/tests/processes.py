@@ -85,11 +85,12 @@ class Site:
     def shell(self, code: str, check: bool = True) -> subprocess.CompletedProcess:
         return self.manage("shell", "-c", code, check=check)
 
-    def publish(self, slug: str, title: str, *, killed_after_commit: bool = False) -> None:
+    def publish(self, slug: str, title: str, *, killed_after_commit: bool = False, wait: bool = True):
         """What an editor's "Terbitkan" does, in a process of its own (like the web server's).
 
         killed_after_commit: the process is SIGKILLed the moment the publish has committed,
         before anything it would do after the commit (queuing the portal update).
+        wait=False: returns the running process instead of waiting for it.
         """
         kill = (
             "transaction.on_commit(lambda: os.kill(os.getpid(), signal.SIGKILL))\n    "
@@ -105,9 +106,12 @@ class Site:
             f"    page.title = {title!r}\n"
             "    page.save_revision().publish()\n"
         )
+        if wait is False:
+            return subprocess.Popen([PYTHON, "manage.py", "shell", "-c", code], cwd=PROJECT, env=self.env)
         result = self.shell(code, check=False)
         expected = -signal.SIGKILL if killed_after_commit else 0
         assert result.returncode == expected, result.stderr
+        return None
 
     def start_worker(self, pause_at: str | None = None, log_name: str = "worker.log") -> subprocess.Popen:
         command = [PYTHON, "manage.py", "publish_worker", "--no-links"]

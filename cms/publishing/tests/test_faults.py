@@ -159,9 +159,16 @@ def test_a_database_locked_longer_than_its_timeout_delays_the_update_and_says_so
     try:
         site.start_worker()
         site.wait_until_live("nib", "")  # idle and caught up
-        site.publish("kartu-keluarga", "Kartu Keluarga saat basis data terkunci")
-        lock = sqlite3.connect(site.folder / "db.sqlite3", isolation_level=None)
-        lock.execute("BEGIN EXCLUSIVE")  # before the update's quiet period is over
+        publishing = site.publish("kartu-keluarga", "Kartu Keluarga saat basis data terkunci", wait=False)
+        lock = sqlite3.connect(site.folder / "db.sqlite3", isolation_level=None, timeout=30)
+        queued = (
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult"
+            " WHERE queue_name = 'portal' AND status = 'READY'"
+        )
+        while not lock.execute(queued).fetchone()[0]:  # the update is queued, its quiet period not over
+            assert publishing.poll() in (None, 0)
+            time.sleep(0.01)
+        lock.execute("BEGIN EXCLUSIVE")
         try:
             time.sleep(4)  # four times the timeout
             assert site.incomplete_pages() == []
@@ -170,6 +177,7 @@ def test_a_database_locked_longer_than_its_timeout_delays_the_update_and_says_so
         finally:
             lock.execute("ROLLBACK")
             lock.close()
+            publishing.wait(60)
         site.wait_until_live(
             "kartu-keluarga", "Kartu Keluarga saat basis data terkunci", timeout=RECOVERY_SECONDS
         )

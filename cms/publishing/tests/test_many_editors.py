@@ -24,7 +24,16 @@ def twenty_opds() -> Catalogue:
     for n in range(EDITORS):
         slug = f"opd-{n:02d}"
         catalogue.add(
-            Opd.from_dict({"slug": slug, "name": f"Dinas Nomor {n}", "kind": "dinas"}), f"opds/{slug}.json"
+            Opd.from_dict(
+                {
+                    "slug": slug,
+                    "name": f"Dinas Nomor {n}",
+                    "short_name": f"Dinas{n}",
+                    "kind": "dinas",
+                    "address": f"Jl. Nomor {n}",
+                }
+            ),
+            f"opds/{slug}.json",
         )
         sid = f"layanan-{n:02d}"
         catalogue.add(
