@@ -6,9 +6,9 @@ from io import StringIO
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from cms.links.tasks import check_links_task
 from cms.publishing.management.commands.publish_worker import link_check_due, retry_due, schedule_once
 from cms.publishing.models import PublishRun
+from cms.publishing.queue import check_links_task
 from cms.publishing.tests.test_pipeline import page_html
 
 
@@ -19,7 +19,7 @@ def test_a_failed_update_is_retried_without_a_new_publish(imported, settings, tm
     assert PublishRun.objects.get().status == PublishRun.Status.FAILED
     assert not (settings.PORTAL_DIR).exists()  # nothing half-built is served
 
-    del settings.PORTAL_THEME_DIR  # fixed
+    settings.PORTAL_THEME_DIR = None  # fixed: the project's theme again
     assert retry_due()
     schedule_once()
     out = StringIO()
@@ -62,8 +62,7 @@ def test_the_worker_wakes_when_an_update_is_due_not_at_its_next_poll(db):
 
     from django.utils import timezone
 
-    from cms.publishing.queue import PORTAL_QUEUE
-    from cms.publishing.tasks import update_portal
+    from cms.publishing.queue import PORTAL_QUEUE, update_portal
     from cms.publishing.worker import PortalWorker, make_worker
 
     DBTaskResult.objects.filter(queue_name=PORTAL_QUEUE).delete()  # `migrate` asked for one
@@ -165,7 +164,7 @@ def test_the_panel_says_when_published_changes_are_waiting_for_the_worker(import
 def test_stale_running_tasks_of_a_dead_worker_run_again_until_they_took_down_three(db):
     from django.utils import timezone
 
-    from cms.publishing.tasks import update_portal
+    from cms.publishing.queue import update_portal
     from cms.publishing.worker import recover_stale
 
     DBTaskResult.objects.all().delete()

@@ -34,9 +34,8 @@ from django_tasks import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from cms.links.models import LinkStatus
-from cms.links.tasks import LINKS_QUEUE, check_links_task
 from cms.publishing.models import PublishRun, UpdateRequest
-from cms.publishing.queue import MAX_REASONS, PORTAL_QUEUE, enqueue_update
+from cms.publishing.queue import LINKS_QUEUE, MAX_REASONS, PORTAL_QUEUE, check_links_task, enqueue_update
 from cms.publishing.wake import Listener
 from cms.publishing.worker import PortalWorker, make_worker, recover_stale, run_ready, tidy_memory
 
@@ -48,11 +47,11 @@ STANDBY_SECONDS = 2.0  # how often a second worker checks whether the first has 
 
 
 def retry_wait() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_RETRY_SECONDS", 60)))
+    return timedelta(seconds=settings.PUBLISH_RETRY_SECONDS)
 
 
 def check_every() -> float:
-    return float(getattr(settings, "PUBLISH_CHECK_SECONDS", 10))
+    return settings.PUBLISH_CHECK_SECONDS
 
 
 def link_check_due(now=None) -> bool:
@@ -64,7 +63,7 @@ def link_check_due(now=None) -> bool:
     if waiting.exists():
         return False
     last = LinkStatus.objects.order_by("-checked_at").values_list("checked_at", flat=True).first()
-    interval = timedelta(seconds=float(getattr(settings, "LINK_CHECK_INTERVAL_SECONDS", 900)))
+    interval = timedelta(seconds=settings.LINK_CHECK_INTERVAL_SECONDS)
     return last is None or now - last >= interval
 
 
