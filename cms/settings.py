@@ -145,6 +145,11 @@ USE_I18N = True
 # Fills the gaps in Wagtail's Indonesian catalogue (cms/locale/id/LC_MESSAGES).
 LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 USE_TZ = True
+# The zones an editor may pick in the admin account (Wagtail offers every zone otherwise, including
+# Debian's "localtime" alias, which browsers reject: the account page then fails in its script).
+WAGTAIL_USER_TIME_ZONES = os.environ.get(
+    "ADMIN_TIME_ZONES", "Asia/Jakarta,Asia/Makassar,Asia/Jayapura"
+).split(",")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
