@@ -229,4 +229,4 @@ def test_editor_sets_up_totp_then_needs_a_code_after_the_password(new_page):
     other.fill("input[name=otp_token]", phone.at(time.time() + 30))
     other.get_by_role("button", name="Verifikasi").click()
     other.wait_for_url("**/admin/pages/**")  # the explorer opens at the editor's own OPD
-    assert "Disdukcapil" in other.locator("main").inner_text()
+    assert "Menjelajah: Dinas Kependudukan dan Pencatatan Sipil" in other.locator("main").inner_text()
