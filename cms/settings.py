@@ -9,6 +9,7 @@ PORTAL_DIR       the live built portal, default <data>/portal
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
 HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
+… and the rest below, each with its default and what it does (the README's table lists them all).
 """
 
 import os
@@ -25,6 +26,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def env_flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default: float, kind: type = float):
+    return kind(os.environ.get(name, "").strip() or default)
 
 
 def _secret_key() -> str:
@@ -48,6 +53,21 @@ PORTAL_DIR = Path(os.environ.get("PORTAL_DIR", DATA_DIR / "portal"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")
+# Another theme folder for the portal; unset: the project's themes/santer.
+PORTAL_THEME_DIR = Path(os.environ["PORTAL_THEME_DIR"]) if os.environ.get("PORTAL_THEME_DIR") else None
+
+# Publish queue (cms.publishing): a burst of publishes becomes one portal update.
+PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.2)  # quiet period before an update
+PUBLISH_MAX_WAIT_SECONDS = env_number("PUBLISH_MAX_WAIT_SECONDS", 2.0)  # longest a request waits in a burst
+PUBLISH_RETRY_SECONDS = env_number("PUBLISH_RETRY_SECONDS", 60)  # the worker retries a failed update after
+
+# Link health (cms.links): the apps' base URLs and the services' deep links.
+LINK_CHECK_INTERVAL_SECONDS = env_number("LINK_CHECK_INTERVAL_SECONDS", 900)  # the worker's periodic check
+LINK_CHECK_TIMEOUT_SECONDS = env_number("LINK_CHECK_TIMEOUT_SECONDS", 10.0)  # per request
+LINK_CHECK_MAX_REDIRECTS = env_number("LINK_CHECK_MAX_REDIRECTS", 5, int)  # more counts as a failure
+LINK_CHECK_CONCURRENCY = env_number("LINK_CHECK_CONCURRENCY", 8, int)  # links checked at once
+LINK_CHECK_SLOW_SECONDS = env_number("LINK_CHECK_SLOW_SECONDS", 3.0)  # an answer slower than this is "slow"
+LINK_CHECK_FAILURES_UNTIL_DOWN = env_number("LINK_CHECK_FAILURES_UNTIL_DOWN", 3, int)  # failures in a row
 
 INSTALLED_APPS = [
     "cms.services",

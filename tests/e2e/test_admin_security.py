@@ -26,10 +26,7 @@ DEMO_PASSWORD = "santer-demo"
 EDITOR = "editor-disdukcapil"
 
 # --- The server (a small local stand-in for the shared tests/e2e production-server fixture) -----------
-# gunicorn's asyncio worker on main hangs on a keep-alive connection's second Django request; until the
-# server fix lands, the README's WSGI alternative (gthread + cms.wsgi) serves the admin correctly.
-WEB_APP = "cms.wsgi:application"
-WEB_ENV = {"GUNICORN_WORKER_CLASS": "gthread"}
+WEB_APP = "cms.asgi:application"  # the README's production command, with cms/gunicorn.conf.py's worker
 
 
 def free_port() -> int:
@@ -52,9 +49,14 @@ class Server:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             WEB_CONCURRENCY="2",
             PYTHONUNBUFFERED="1",
-            **WEB_ENV,
         )
-        for name in ("DEBUG", "HTTPS", "ADMIN_REQUIRE_TWO_FACTOR", "SECRET_KEY"):  # the local run's defaults
+        for name in (
+            "DEBUG",
+            "HTTPS",
+            "ADMIN_REQUIRE_TWO_FACTOR",
+            "SECRET_KEY",
+            "GUNICORN_WORKER_CLASS",
+        ):  # the local run's defaults
             self.env.pop(name, None)
         self.logs = data / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
