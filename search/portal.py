@@ -14,6 +14,7 @@ from pathlib import Path
 
 import rjsmin
 
+from catalogue import urls
 from catalogue.files import Catalogue
 from catalogue.hashing import hashed_name
 
@@ -103,7 +104,7 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Pat
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
     write_index(index, search_dir / index.digest, previous_index(previous_site))
-    urls = {}
+    script_urls = {}
     for name in (*SCRIPTS, BOX_SCRIPT):
         if name == BOX_SCRIPT:
             data = _box_script()
@@ -119,7 +120,7 @@ def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Pat
             data = compact_js(source).encode("utf-8")
         hashed = hashed_name(name, data)
         (search_dir / hashed).write_bytes(data)
-        urls[name] = f"{URL_ROOT}{hashed}"
+        script_urls[name] = f"{URL_ROOT}{hashed}"
         if name == "santer-search.js":
             (search_dir / LIVE_ENGINE).write_bytes(data)
-    return {"scripts": [urls[name] for name in SCRIPTS], "page_scripts": [urls[BOX_SCRIPT]]}
+    return {"scripts": [script_urls[name] for name in SCRIPTS], "page_scripts": [script_urls[BOX_SCRIPT]]}
