@@ -36,6 +36,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
 PAGE = "/layanan/ktp-el-pemula/"
+MISSING = "/layanan/tidak-ada/"  # answered with the build's 404.html
 
 NGINX_CONF = """daemon off;
 worker_processes {workers};
@@ -59,6 +60,7 @@ http {{
     listen 127.0.0.1:{port};
     root {root};
     index index.html;
+    error_page 404 /404.html;
   }}
 }}
 """
@@ -83,17 +85,26 @@ def wait_for(port: int, process: subprocess.Popen) -> None:
     raise SystemExit("server did not start")
 
 
-def wrk(port: int, seconds: int, connections: int) -> float:
-    url = f"http://127.0.0.1:{port}{PAGE}"
+def wrk(port: int, seconds: int, connections: int, path: str = PAGE) -> float:
+    url = f"http://127.0.0.1:{port}{path}"
     subprocess.run(["wrk", "-t1", "-c4", "-d1s", url], capture_output=True)  # warm-up
     result = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True
     )
     match = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout)
-    if errors:
+    total = re.search(r"(\d+) requests in", result.stdout)
+    if path == MISSING:  # every answer must be the 404 page, none an error or a time-out
+        if not errors or int(errors.group(1)) != int(total.group(1)) or "Socket errors" in result.stdout:
+            raise SystemExit(f"not every answer was a 404:\n{result.stdout}")
+    elif errors:
         raise SystemExit(f"{errors.group(1)} failed responses:\n{result.stdout}")
     return float(match.group(1))
+
+
+def rates(port: int, args) -> tuple[float, float]:
+    """Requests per second for the service page, then for a missing page (the portal's 404)."""
+    return wrk(port, args.seconds, args.connections), wrk(port, args.seconds, args.connections, MISSING)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -105,15 +116,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def gunicorn(tmp: Path, portal: Path, port: int, app: str, worker_class: str, extra: list[str]):
+def gunicorn(tmp: Path, portal: Path, port: int, app: str, worker_class: str | None, extra: list[str]):
     env = dict(
         os.environ,
         PORTAL_DIR=str(portal),
         SANTER_DATA_DIR=str(tmp),
         DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
         WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 2)),
-        GUNICORN_WORKER_CLASS=worker_class,
     )
+    if worker_class:
+        env["GUNICORN_WORKER_CLASS"] = worker_class
+    else:  # cms/gunicorn.conf.py's own choice, as `make run` starts it
+        env.pop("GUNICORN_WORKER_CLASS", None)
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
@@ -128,7 +142,7 @@ def gunicorn(tmp: Path, portal: Path, port: int, app: str, worker_class: str, ex
     )
 
 
-def run_nginx(tmp: Path, portal: Path, args) -> float:
+def run_nginx(tmp: Path, portal: Path, args) -> tuple[float, float]:
     port = free_port()
     conf = tmp / "nginx.conf"
     conf.write_text(NGINX_CONF.format(workers=os.cpu_count() or 2, tmp=tmp, port=port, root=portal))
@@ -139,7 +153,7 @@ def run_nginx(tmp: Path, portal: Path, args) -> float:
     )
     try:
         wait_for(port, nginx)
-        return wrk(port, args.seconds, args.connections)
+        return rates(port, args)
     finally:
         stop(nginx)
 
@@ -286,7 +300,7 @@ def main() -> None:
         build_portal(load_catalogue(SHARED), portal, "http://127.0.0.1", search=False)
 
         # What `make run` serves (cms/gunicorn.conf.py), then the WSGI front door for reference.
-        variants = [("gunicorn asgi + WhiteNoise", ("cms.asgi:application", "asgi", []))]
+        variants = [("gunicorn.conf.py + PortalASGI", ("cms.asgi:application", None, []))]
         if args.wsgi:
             variants.append(("gunicorn gthread + WhiteNoise", ("cms.wsgi:application", "gthread", [])))
             variants.append(
@@ -299,19 +313,23 @@ def main() -> None:
                 server = gunicorn(tmp, portal, port, app, worker_class, extra)
                 try:
                     wait_for(port, server)
-                    results.setdefault(label, []).append(wrk(port, args.seconds, args.connections))
+                    results.setdefault(label, []).append(rates(port, args))
                 finally:
                     stop(server)
 
     print(
-        f"\nGET {PAGE}, wrk -t2 -c{args.connections} -d{args.seconds}s, loopback,"
-        f" {os.cpu_count()} CPUs (shared)"
+        f"\nGET {PAGE} and GET {MISSING} (404), wrk -t2 -c{args.connections} -d{args.seconds}s,"
+        f" loopback, {os.cpu_count()} CPUs (shared)"
     )
-    medians = {label: statistics.median(rates) for label, rates in results.items()}
-    print(f"{'server':<32} {'req/s':>10} {'× nginx':>8}   runs")
-    for label, rate in medians.items():
-        runs = " ".join(f"{r:.0f}" for r in results[label])
-        print(f"{label:<32} {rate:>10.0f} {rate / medians['nginx']:>8.2f}   {runs}")
+    page = {label: statistics.median(r[0] for r in runs) for label, runs in results.items()}
+    missing = {label: statistics.median(r[1] for r in runs) for label, runs in results.items()}
+    print(f"{'server':<32} {'page req/s':>10} {'× nginx':>8} {'404 req/s':>10} {'404/page':>8}   runs")
+    for label, rate in page.items():
+        runs = " ".join(f"{p:.0f}/{m:.0f}" for p, m in results[label])
+        print(
+            f"{label:<32} {rate:>10.0f} {rate / page['nginx']:>8.2f} {missing[label]:>10.0f}"
+            f" {missing[label] / rate:>8.2f}   {runs}"
+        )
 
 
 if __name__ == "__main__":
