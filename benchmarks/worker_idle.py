@@ -54,10 +54,15 @@ def database_url(folder: Path) -> tuple[str, str | None]:
 
     parsed = urlparse(base)
     name = f"{parsed.path.lstrip('/')}_idle_bench"
-    with psycopg.connect(base, autocommit=True) as conn:
+    with psycopg.connect(maintenance_url(base), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return parsed._replace(path=f"/{name}").geturl(), name
+
+
+def maintenance_url(url: str) -> str:
+    """The server's `postgres` database: creating and dropping others needs no database of ours."""
+    return urlparse(url)._replace(path="/postgres").geturl()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -215,7 +220,7 @@ def main() -> None:
         if pg_name:
             import psycopg
 
-            with psycopg.connect(base_url, autocommit=True) as conn:
+            with psycopg.connect(maintenance_url(base_url), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
