@@ -8,8 +8,8 @@ SANTER_DATA_DIR  the data folder, default <project>/data
 PORTAL_DIR       the live built portal, default <data>/portal
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
-… and the rest below, each with its default and what it does (the README's table lists them all).
 HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
+… and the rest below, each with its default and what it does (the README's table lists them all).
 """
 
 import os
@@ -174,6 +174,11 @@ USE_I18N = True
 # Fills the gaps in Wagtail's Indonesian catalogue (cms/locale/id/LC_MESSAGES).
 LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 USE_TZ = True
+# The zones an editor may pick in the admin account (Wagtail offers every zone otherwise, including
+# Debian's "localtime" alias, which browsers reject: the account page then fails in its script).
+WAGTAIL_USER_TIME_ZONES = os.environ.get(
+    "ADMIN_TIME_ZONES", "Asia/Jakarta,Asia/Makassar,Asia/Jayapura"
+).split(",")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -117,6 +117,10 @@ def _uses_database_queue() -> bool:
     return isinstance(update_portal.get_backend(), DatabaseBackend)
 
 
+# Folding rewrites the waiting row of django-tasks-db (its DBTaskResult model): django-tasks
+# offers no way to merge into, delay or cancel a waiting task. The folding only touches READY
+# rows of our own task, in a transaction (tests in cms/publishing). UpdateRequest is no second
+# queue: it records durably *that* the portal must change; the task says *when* it runs.
 def enqueue_update(reasons: list[str]) -> None:
     if not _uses_database_queue():  # e.g. the immediate backend: nothing to fold into
         update_portal.enqueue(reasons)
