@@ -13,8 +13,9 @@ A query downloads meta.json, one shard per query word (and per pair of neighbour
 words), a vocabulary file only for an unknown word, and the cards of the results it shows.
 
 Why an edit rewrites few files: nothing stored depends on the rest of the catalogue.
-- A service's document key is a hash of its id (KEY_BITS bits; a collision takes the next free
-  key, in id order), not its rank: adding or removing a service renumbers no other.
+- A service's document key is a hash of its id (in a key space about 4 times the catalogue's
+  size; a collision takes the next free key, in id order), not its rank: adding or removing a
+  service renumbers no other.
 - A posting stores the service's field-weighted, saturated term frequency (length-normalised
   against fixed typical field lengths, not the catalogue's averages) for the describing fields
   and for the body, on a fixed scale; each posting list carries its two document frequencies,
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import html
 import itertools
 import json
@@ -92,8 +94,8 @@ TYPICAL_LENGTH = {
 BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
-SCORE_SCALE = 100  # stored term scores are integers: score x 100 (at least 1)
-KEY_BITS = 24  # document keys: 16.7 million, so hashed service ids rarely collide
+SCORE_SCALE = 20  # stored term scores are integers: score x 20 (at least 1), about as fine as before
+KEY_SPARE_BITS = 2  # document keys: 4 times as many as services (a collision takes the next free one)
 # About one shard per service up to MAX_SMALL_SHARDS, then one per SERVICES_PER_SHARD, rounded up
 # to a power of two, at most MAX_SHARDS; one card file per SERVICES_PER_CARD_FILE, likewise.
 MAX_SMALL_SHARDS = 256
@@ -195,12 +197,17 @@ def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _pack(data) -> bytes:
-    """Gzip-compressed JSON, byte-stable (no file name or time in the header).
+def _gzip(data: bytes) -> bytes:
+    """Gzip, byte-stable (no file name or time in the header).
 
     Level 6: half the time of level 9 for 1 % more bytes (measured at 10k services).
     """
-    return zlib.compress(_dump(data), 6, wbits=31)
+    return zlib.compress(data, 6, wbits=31)
+
+
+def _pack(data) -> bytes:
+    """Gzip-compressed JSON."""
+    return _gzip(_dump(data))
 
 
 def _power_of_two(value: float) -> int:
@@ -208,11 +215,13 @@ def _power_of_two(value: float) -> int:
     return 1 << max(0, math.ceil(value) - 1).bit_length()
 
 
-def layout(n: int) -> tuple[int, int]:
-    """(shards, card files) for n services: powers of two, so they change only as n doubles."""
-    shards = _power_of_two(max(min(n, MAX_SMALL_SHARDS), n / SERVICES_PER_SHARD))
-    cards = _power_of_two(max(MIN_CARD_FILES, n / SERVICES_PER_CARD_FILE))
-    return min(MAX_SHARDS, shards), min(MAX_CARD_FILES, cards)
+def layout(n: int) -> tuple[int, int, int]:
+    """(shards, card files, key bits) for n services: powers of two, so they change only as n
+    doubles (and then every file changes)."""
+    shards = min(MAX_SHARDS, _power_of_two(max(min(n, MAX_SMALL_SHARDS), n / SERVICES_PER_SHARD)))
+    cards = min(MAX_CARD_FILES, _power_of_two(max(MIN_CARD_FILES, n / SERVICES_PER_CARD_FILE)))
+    key_bits = max(_power_of_two(n).bit_length() - 1 + KEY_SPARE_BITS, cards.bit_length() - 1)
+    return shards, cards, key_bits
 
 
 def shard_of(key: str, count: int) -> int:
@@ -227,13 +236,13 @@ def _fnv(key: str) -> int:
     return h
 
 
-def document_keys(ids) -> dict[str, int]:
-    """Each service id's document key: its CRC-32 in KEY_BITS bits; on a collision, the next free
+def document_keys(ids, bits: int) -> dict[str, int]:
+    """Each service id's document key: its CRC-32's top `bits` bits; on a collision, the next free
     key, taken in id order. A pure function of the set of ids, which changes no other service's
     key when one is added or removed (but for the rare ones that collided with it)."""
     keys: dict[str, int] = {}
     taken: set[int] = set()
-    shift, mask = 32 - KEY_BITS, (1 << KEY_BITS) - 1
+    shift, mask = 32 - bits, (1 << bits) - 1
     for service_id in sorted(ids):
         key = zlib.crc32(service_id.encode()) >> shift
         while key in taken:
@@ -301,6 +310,11 @@ class _Document:
     card: list
 
 
+def _rank(key: int, packed: int) -> tuple[int, int]:
+    """Order of a posting in its list when the list is capped: best score first, then lower key."""
+    return (-((packed >> 16) + (packed & 0xFFFF)), key)
+
+
 def _card(service: Service, opd_index: dict[str, int], category_index: dict[str, int]) -> list:
     return [
         service.id,
@@ -325,16 +339,17 @@ class _IndexState:
         self.documents: dict[str, _Document] = {}
         self.keys: dict[str, int] = {}
         self.postings: dict[str, dict[int, int]] = {}  # stem -> {key: d << 16 | b}
-        self.form_users: dict[str, int] = {}  # surface form -> services that have it
+        self.form_users: Counter[str] = Counter()  # surface form -> services that have it
         self.form_stem: dict[str, str] = {}
         self.stem_forms: dict[str, set[str]] = defaultdict(set)
         self.hashes: dict[str, int] = {}  # FNV-1a of every word and stem seen (the Python loop is slow)
-        self.layout = (0, 0)
+        self.layout = (0, 0, 0)
         self.shard_words: dict[int, set[str]] = defaultdict(set)  # words listed in each shard
         self.letter_words: dict[str, set[str]] = defaultdict(set)  # words for typo correction
         self.card_keys: dict[int, set[int]] = defaultdict(set)  # card file -> document keys
         self.by_key: dict[int, str] = {}  # document key -> service id
-        self.encoded: dict[str, list[int]] = {}  # stem -> stored posting list, until it changes
+        # stem -> (its shard entry's JSON, keys kept when capped, rank of the worst kept), until it changes
+        self.encoded: dict[str, tuple] = {}
         self.files: dict[str, bytes] = {}
         self.indices: tuple = ((), ())  # the OPD and category slugs that card indices refer to
 
@@ -371,7 +386,8 @@ class _IndexState:
             terms._scores = None
 
     # ------------------------------------------------------------ one service in or out
-    def _add(self, service_id: str, key: int, deps: tuple, fields: tuple, card: list, touched: set) -> None:
+    def _document(self, key: int, deps: tuple, fields: tuple, card: list) -> tuple[_Document, dict[str, int]]:
+        """A service's analysed document and its postings {stem: d << 16 | b} (scaled scores)."""
         terms = tuple(self._take_terms(item) for item in fields)
         describing: dict[str, float] | None = None
         body: dict[str, float] = {}
@@ -385,71 +401,120 @@ class _IndexState:
                 describing = dict(scores)
             else:
                 # a stem in several fields: its scores add up in field order
-                for stem, score in scores.items():
-                    describing[stem] = describing.get(stem, 0.0) + score
-        describing = describing or {}
-        stems = tuple(dict.fromkeys(itertools.chain(describing, body)))
-        for stem in stems:
-            d = describing.get(stem)
-            b = body.get(stem)
-            packed = ((round(d * SCORE_SCALE) or 1) << 16 if d else 0) | (
-                (round(b * SCORE_SCALE) or 1) if b else 0
-            )
-            entries = self.postings.get(stem)
-            if entries is None:
-                entries = self.postings[stem] = {}
-            entries[key] = packed
-        touched.update(stems)
-        for form, stem in forms.items():
-            users = self.form_users.get(form, 0)
-            if not users:
-                self.form_stem[form] = stem
-                self.stem_forms[stem].add(form)
-                touched.add(form)
-            self.form_users[form] = users + 1
-        self.documents[service_id] = _Document(key, deps, fields, terms, stems, forms, card)
-        self.by_key[key] = service_id
+                both = {stem: describing[stem] + scores[stem] for stem in describing.keys() & scores.keys()}
+                describing.update(scores)
+                describing.update(both)
+        entries = {stem: (round(d * SCORE_SCALE) or 1) << 16 for stem, d in (describing or {}).items()}
+        get = entries.get
+        for stem, b in body.items():
+            entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
+        return _Document(key, deps, fields, terms, tuple(entries), forms, card), entries
 
-    def _remove(self, service_id: str, touched: set) -> _Document:
-        doc = self.documents.pop(service_id)
-        del self.by_key[doc.key]
-        for stem in doc.stems:
-            entries = self.postings[stem]
-            del entries[doc.key]
+    def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
+        """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
+        entries = self.postings.get(stem)
+        old = entries.get(key) if entries is not None else None
+        if old == packed:
+            return
+        if packed is None:
+            del entries[key]
             if not entries:
                 del self.postings[stem]
-        touched.update(doc.stems)
-        for form in doc.forms:
+        elif entries is None:
+            self.postings[stem] = {key: packed}
+        else:
+            entries[key] = packed
+        cached = self.encoded.get(stem)
+        if (
+            cached is not None
+            and old is not None
+            and packed is not None
+            and (old >> 16 > 0) == (packed >> 16 > 0)
+        ):
+            # same document frequencies: a list capped to its best postings stays the same while
+            # this posting is not among them before or after
+            _flat, kept, worst = cached
+            if kept is not None and key not in kept and _rank(key, packed) > worst:
+                return
+        self.encoded.pop(stem, None)
+        touched.add(stem)
+
+    def _forms(self, forms: dict[str, str], step: int, touched: set) -> None:
+        """Count a service's words in (step 1) or out (-1); `touched` learns those new or gone."""
+        if step > 0:  # most words are known already: count them in C, then note the new ones
+            users = self.form_users
+            new = [form for form in forms if form not in users]
+            users.update(forms.keys())
+            for form in new:
+                stem = forms[form]
+                self.form_stem[form] = stem
+                self.stem_forms[stem].add(form)
+            touched.update(new)
+            return
+        for form, stem in forms.items():
             users = self.form_users[form] - 1
             if users:
                 self.form_users[form] = users
+                continue
+            del self.form_users[form]
+            del self.form_stem[form]
+            words = self.stem_forms[stem]
+            words.discard(form)
+            if not words:
+                del self.stem_forms[stem]
+            touched.add(form)
+
+    def _put(self, service_id: str, new: tuple[_Document, dict[str, int]] | None, touched: set) -> None:
+        """Replace a service's document (None: remove it), changing only the postings that differ."""
+        old = self.documents.get(service_id)
+        entries: dict[str, int] = {}
+        if new is not None:
+            doc, entries = new
+            if old is None:  # a new service: every list it is in changes (most of a full build)
+                postings, key = self.postings, doc.key
+                for stem, packed in entries.items():
+                    listed = postings.get(stem)
+                    if listed is None:
+                        postings[stem] = {key: packed}
+                    else:
+                        listed[key] = packed
+                touched.update(entries)
+                if self.encoded:
+                    for stem in entries:
+                        self.encoded.pop(stem, None)
             else:
-                del self.form_users[form]
-                stem = self.form_stem.pop(form)
-                forms = self.stem_forms[stem]
-                forms.discard(form)
-                if not forms:
-                    del self.stem_forms[stem]
-                touched.add(form)
-        for item, terms in zip(doc.fields, doc.terms, strict=True):
-            self._drop_terms(item, terms)
-        return doc
+                for stem, packed in entries.items():
+                    self._set(stem, doc.key, packed, touched)
+            self._forms(doc.forms, 1, touched)
+            self.documents[service_id] = doc
+            self.by_key[doc.key] = service_id
+        elif old is not None:
+            del self.documents[service_id]
+            del self.by_key[old.key]
+        if old is not None:
+            same_key = new is not None and new[0].key == old.key
+            for stem in old.stems:
+                if not (same_key and stem in entries):
+                    self._set(stem, old.key, None, touched)
+            self._forms(old.forms, -1, touched)
+            for item, terms in zip(old.fields, old.terms, strict=True):
+                self._drop_terms(item, terms)
 
     # ------------------------------------------------------------ a whole catalogue
     def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
         services = catalogue.services
         n = len(services)
-        if self.keys.keys() != services.keys():
-            self.keys = document_keys(services)
+        shards, card_files, key_bits = layout(n)
+        relayout = (shards, card_files, key_bits) != self.layout
+        if relayout or self.keys.keys() != services.keys():
+            self.keys = document_keys(services, key_bits)
         keys = self.keys
         opd_slugs, category_slugs = tuple(catalogue.opds), tuple(catalogue.categories)
         cards_reindexed = (opd_slugs, category_slugs) != self.indices
         self.indices = (opd_slugs, category_slugs)
         opd_index = {slug: i for i, slug in enumerate(opd_slugs)}
         category_index = {slug: i for i, slug in enumerate(category_slugs)}
-        shards, card_files = layout(n)
-        relayout = (shards, card_files) != self.layout
-        card_shift = KEY_BITS - (card_files.bit_length() - 1)
+        card_shift = key_bits - (card_files.bit_length() - 1)
 
         touched: set[str] = set()  # stems and words whose postings or presence changed
         gone = [s for s in self.documents if s not in services]
@@ -479,32 +544,31 @@ class _IndexState:
                     doc.card = card
                     recarded.append(service_id)
                 continue
-            if doc is not None:
+            if doc is not None and not same_key:
                 gone.append(service_id)
             again.append((service_id, deps, fields, card))
         # all out first, then all in: a service may take the key another one leaves
         dirty_cards: set[int] = set()
         card_keys = self.card_keys
         for service_id in gone:
-            doc = self._remove(service_id, touched)
-            card_keys[doc.key >> card_shift].discard(doc.key)
-            dirty_cards.add(doc.key >> card_shift)
+            key = self.documents[service_id].key
+            self._put(service_id, None, touched)
+            card_keys[key >> card_shift].discard(key)
+            dirty_cards.add(key >> card_shift)
         for service_id, deps, fields, card in again:
             key = keys[service_id]
-            self._add(service_id, key, deps, fields, card, touched)
+            self._put(service_id, self._document(key, deps, fields, card), touched)
             card_keys[key >> card_shift].add(key)
             dirty_cards.add(key >> card_shift)
         for service_id in recarded:
             dirty_cards.add(self.documents[service_id].key >> card_shift)
 
-        for stem in touched:
-            self.encoded.pop(stem, None)
         hashes = self.hashes
         for word in touched:
             if word not in hashes:
                 hashes[word] = _fnv(word)
         if relayout:
-            self.layout = (shards, card_files)
+            self.layout = (shards, card_files, key_bits)
             self.shard_words = defaultdict(set)
             self.letter_words = defaultdict(set)
             self.card_keys = defaultdict(set)
@@ -567,24 +631,31 @@ class _IndexState:
             if letter is not None:
                 letter.discard(word)
 
-    def _encoded(self, stem: str) -> list[int]:
-        flat = self.encoded.get(stem)
-        if flat is None:
-            entries = self.postings[stem]
+    def _encoded(self, stem: str) -> str:
+        """A stem's stored posting list, as the JSON text of its shard entry ("stem":[...])."""
+        cached = self.encoded.get(stem)
+        if cached is not None:
+            return cached[0]
+        entries = self.postings[stem]
+        df_all = len(entries)
+        df_describing = sum(map(0xFFFF.__lt__, entries.values()))  # d > 0
+        kept, worst = None, None
+        if df_all > MAX_POSTINGS:
+            # the best (d + b); the lower key first among equals
+            best = heapq.nsmallest(MAX_POSTINGS, itertools.starmap(_rank, entries.items()))
+            worst = best[-1]
+            items = sorted((key, entries[key]) for _, key in best)
+            kept = {key for key, _ in items}
+        else:
             items = sorted(entries.items())
-            df_all = len(items)
-            df_describing = sum(1 for _, packed in items if packed >> 16)
-            if df_all > MAX_POSTINGS:
-                # best first (d + b); the lower key first among equals
-                best = sorted(items, key=lambda kv: (-((kv[1] >> 16) + (kv[1] & 0xFFFF)), kv[0]))
-                items = sorted(best[:MAX_POSTINGS])
-            flat = [df_describing, df_all]
-            previous = 0
-            for key, packed in items:
-                flat += (key - previous, packed >> 16, packed & 0xFFFF)
-                previous = key
-            self.encoded[stem] = flat
-        return flat
+        flat = [df_describing, df_all]
+        previous = 0
+        for key, packed in items:
+            flat += (key - previous, packed >> 16, packed & 0xFFFF)
+            previous = key
+        text = _dump({stem: flat}).decode()[1:-1]
+        self.encoded[stem] = (text, kept, worst)
+        return text
 
     def _write_shard(self, k: int) -> str:
         words = sorted(self.shard_words.get(k, ()))
@@ -592,7 +663,9 @@ class _IndexState:
         forms = {w: ("" if stem_of(w) == w else stem_of(w)) for w in words if BIGRAM_JOIN not in w}
         stems = sorted({stem_of(w) for w in words} & self.postings.keys())
         path = f"t/{k}{DATA_SUFFIX}"
-        self.files[path] = _pack({"f": forms, "p": {s: self._encoded(s) for s in stems}})
+        # the JSON of {"f": forms, "p": {stem: postings}}, from each stem's cached entry
+        text = '{"f":' + _dump(forms).decode() + ',"p":{' + ",".join(map(self._encoded, stems)) + "}}"
+        self.files[path] = _gzip(text.encode())
         return path
 
     def _write_vocabulary(self, letter: str) -> str:
