@@ -26,6 +26,7 @@ from cms.links.models import LinkStatus
 from cms.links.tasks import LINKS_QUEUE, check_links_task
 from cms.publishing.models import PublishRun
 from cms.publishing.queue import PORTAL_QUEUE, enqueue_update
+from cms.publishing.runner import warm_up
 from cms.publishing.worker import PortalWorker, make_worker, run_ready, tidy_memory
 
 logger = logging.getLogger("cms.publishing.worker")
@@ -93,6 +94,8 @@ class Command(BaseCommand):
         background = [(self._queue_loop, (DEFAULT_TASK_QUEUE_NAME, 1.0))]
         if not no_links:
             background += [(self._queue_loop, (LINKS_QUEUE, 2.0)), (self._scheduler_loop, ())]
+        # Exports the live catalogue and builds the search index state while no publish waits.
+        background.insert(0, (self._warm_up, ()))
         for target, args in background:
             threading.Thread(target=target, args=args, daemon=True).start()
         self.stdout.write(f"publish_worker: antrean '{PORTAL_QUEUE}' → {settings.PORTAL_DIR}")
@@ -100,6 +103,13 @@ class Command(BaseCommand):
         worker.configure_signals()
         tidy_memory()  # Django and the apps are loaded: the first update's collections skip them
         worker.run()
+
+    @staticmethod
+    def _warm_up():
+        try:
+            warm_up()
+        finally:
+            connection.close()
 
     @staticmethod
     def _queue_loop(queue: str, interval: float):
