@@ -183,8 +183,8 @@ class SynonymExpander:
 class BuiltIndex:
     """The index files, keyed by path relative to the index folder, and a content hash.
 
-    `changed`: the files this build wrote anew, all others are the same bytes as in the
-    previous build of the same state (all files for a fresh state).
+    `changed`: the files whose bytes differ from the previous build of the same state (all
+    files for a fresh state); the others are the same bytes.
     """
 
     files: dict[str, bytes]
@@ -563,6 +563,7 @@ class _IndexState:
         for service_id in recarded:
             dirty_cards.add(self.documents[service_id].key >> card_shift)
 
+        before = dict(self.files)
         hashes = self.hashes
         for word in touched:
             if word not in hashes:
@@ -594,21 +595,16 @@ class _IndexState:
                     dirty_shards.add(hashes[form] % shards)
                     dirty_letters.add(form[0])
 
-        changed: set[str] = set()
-        for k in dirty_shards:
-            changed.add(self._write_shard(k))
-        for letter in dirty_letters:
-            changed.add(self._write_vocabulary(letter))
-        for c in dirty_cards:
-            changed.add(self._write_cards(c))
+        written = [self._write_shard(k) for k in dirty_shards]
+        written += [self._write_vocabulary(letter) for letter in dirty_letters]
+        written += [self._write_cards(c) for c in dirty_cards]
         meta = self._meta(catalogue, n, shards, card_shift, api_url)
         self.files["meta.json"] = _dump(meta)
-        changed.add("meta.json")
         files = self.files
+        # a file encoded again may come out the same (a word's rank among its letter's is kept)
+        changed = frozenset(p for p in [*written, "meta.json"] if p in files and files[p] != before.get(p))
         digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
-        return BuiltIndex(
-            files=dict(files), digest=digest, meta=meta, changed=frozenset(changed & files.keys())
-        )
+        return BuiltIndex(files=dict(files), digest=digest, meta=meta, changed=changed)
 
     def _stem_of(self, word: str) -> str | None:
         """The stem a listed word stands for: its own, or itself when it is a stem (or phrase) only."""
