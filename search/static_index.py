@@ -348,7 +348,7 @@ class _IndexState:
         self.letter_words: dict[str, set[str]] = defaultdict(set)  # words for typo correction
         self.card_keys: dict[int, set[int]] = defaultdict(set)  # card file -> document keys
         self.by_key: dict[int, str] = {}  # document key -> service id
-        # stem -> (its shard entry's JSON, keys kept when capped, rank of the worst kept), until it changes
+        # stem -> its shard entry's parts (see _encode), until its postings change
         self.encoded: dict[str, tuple] = {}
         self.files: dict[str, bytes] = {}
         self.indices: tuple = ((), ())  # the OPD and category slugs that card indices refer to
@@ -425,16 +425,20 @@ class _IndexState:
         else:
             entries[key] = packed
         cached = self.encoded.get(stem)
-        if (
-            cached is not None
-            and old is not None
-            and packed is not None
-            and (old >> 16 > 0) == (packed >> 16 > 0)
-        ):
-            # same document frequencies: a list capped to its best postings stays the same while
-            # this posting is not among them before or after
-            _flat, kept, worst = cached
-            if kept is not None and key not in kept and _rank(key, packed) > worst:
+        if cached is not None and cached[1] is not None and key not in cached[1]:
+            # A list capped to its best postings keeps them while this posting is not among them
+            # before or after: only its document frequencies may change.
+            df_describing, df_all = cached[3], cached[4]
+            if old is not None:
+                df_all -= 1
+                df_describing -= old >> 16 > 0
+            if packed is not None:
+                df_all += 1
+                df_describing += packed >> 16 > 0
+            if df_all > MAX_POSTINGS and (packed is None or _rank(key, packed) > cached[2]):
+                if (df_describing, df_all) != (cached[3], cached[4]):
+                    cached[0], cached[3], cached[4] = None, df_describing, df_all
+                    touched.add(stem)
                 return
         self.encoded.pop(stem, None)
         touched.add(stem)
@@ -470,7 +474,7 @@ class _IndexState:
         entries: dict[str, int] = {}
         if new is not None:
             doc, entries = new
-            if old is None:  # a new service: every list it is in changes (most of a full build)
+            if old is None and not self.encoded:  # a fresh build: every list changes
                 postings, key = self.postings, doc.key
                 for stem, packed in entries.items():
                     listed = postings.get(stem)
@@ -479,9 +483,6 @@ class _IndexState:
                     else:
                         listed[key] = packed
                 touched.update(entries)
-                if self.encoded:
-                    for stem in entries:
-                        self.encoded.pop(stem, None)
             else:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
@@ -630,8 +631,16 @@ class _IndexState:
     def _encoded(self, stem: str) -> str:
         """A stem's stored posting list, as the JSON text of its shard entry ("stem":[...])."""
         cached = self.encoded.get(stem)
-        if cached is not None:
-            return cached[0]
+        if cached is None:
+            cached = self.encoded[stem] = self._encode(stem)
+        if cached[0] is None:  # the document frequencies changed, the postings did not
+            tail = f",{cached[5]}" if cached[5] else ""
+            cached[0] = f"{cached[6]}:[{cached[3]},{cached[4]}{tail}]"
+        return cached[0]
+
+    def _encode(self, stem: str) -> list:
+        """[None (the JSON, made by _encoded), keys kept when capped, rank of the worst kept,
+        df describing, df all, the postings' JSON, the stem's JSON]."""
         entries = self.postings[stem]
         df_all = len(entries)
         df_describing = sum(map(0xFFFF.__lt__, entries.values()))  # d > 0
@@ -644,14 +653,12 @@ class _IndexState:
             kept = {key for key, _ in items}
         else:
             items = sorted(entries.items())
-        flat = [df_describing, df_all]
+        flat = []
         previous = 0
         for key, packed in items:
             flat += (key - previous, packed >> 16, packed & 0xFFFF)
             previous = key
-        text = _dump({stem: flat}).decode()[1:-1]
-        self.encoded[stem] = (text, kept, worst)
-        return text
+        return [None, kept, worst, df_describing, df_all, _dump(flat).decode()[1:-1], _dump(stem).decode()]
 
     def _write_shard(self, k: int) -> str:
         words = sorted(self.shard_words.get(k, ()))
