@@ -54,9 +54,24 @@ _HASHED = re.compile(HASHED_ASSET_RE)
 CHUNK = 64 * 1024
 
 
+def strict_transport_security() -> dict[str, str]:
+    """HSTS as Django's SecurityMiddleware sends it (SECURE_HSTS_*, on with HTTPS=1), for the portal's
+    files, which never reach Django. Browsers ignore the header on plain-HTTP answers (RFC 6797)."""
+    from django.conf import settings
+
+    if not settings.SECURE_HSTS_SECONDS:
+        return {}
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return {"Strict-Transport-Security": value}
+
+
 def portal_headers(headers: Headers, path: str, url: str) -> None:
     """WhiteNoise calls this once per file when it scans a build; the result is cached."""
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in {**SECURITY_HEADERS, **strict_transport_security()}.items():
         headers[name] = value
     if _HASHED.search(url):
         headers["Cache-Control"] = IMMUTABLE
@@ -92,7 +107,7 @@ class BuildFiles(WhiteNoise):
 
     def redirect(self, from_url, to_url):
         redirect = super().redirect(from_url, to_url)  # "/layanan/x" → "x/"
-        redirect.response.headers.extend(SECURITY_HEADERS.items())
+        redirect.response.headers.extend({**SECURITY_HEADERS, **strict_transport_security()}.items())
         return redirect
 
     def respond(self, static_file, method: str, request: dict) -> Reply:

@@ -19,7 +19,7 @@ from catalogue import Catalogue, Channel, Opd, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 
-from .models import App, Category, LifeEvent, OpdPage, ServicePage
+from .models import App, Category, LifeEvent, OpdPage, ServicePage, opd_holding
 from .rich_text import portal_html
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class PublishedParts:
 
     def opd_of(self, service_path: str) -> OpdPage | None:
         """The live OPD page a service page sits under, or None when that OPD is not live."""
-        return self.opd_by_path.get(service_path[: -Page.steplen])
+        return opd_holding(service_path, self.opd_by_path)
 
 
 def published_parts() -> PublishedParts:

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.files import load_catalogue
 from search.analysis import Analyzer
 from search.query import StaticSearcher
 from search.static_index import build_index
@@ -16,11 +15,6 @@ EXTRA_QUERIES = TESTS_DIR / "queries-extra.json"
 @pytest.fixture(scope="session")
 def analyzer() -> Analyzer:
     return Analyzer()
-
-
-@pytest.fixture(scope="session")
-def shared_catalogue(shared_catalogue_dir):
-    return load_catalogue(shared_catalogue_dir)
 
 
 @pytest.fixture(scope="session")
