@@ -159,7 +159,7 @@ PATHS = [
 
 def search_meta(live_js: bytes) -> str:
     """The search index the live pointer names (its meta.json): what the search page loads next."""
-    base = re.search(r'SANTER_SEARCH_BASE = "(/_search/[0-9a-f]{8,}/)"', live_js.decode())
+    base = re.search(r'SANTER_SEARCH_BASE\s*=\s*"(/_search/[0-9a-f]{8,}/)"', live_js.decode())
     assert base, live_js[:200]
     return base.group(1) + "meta.json"
 
