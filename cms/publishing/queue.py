@@ -118,9 +118,9 @@ def _uses_database_queue() -> bool:
 
 
 # Folding rewrites the waiting row of django-tasks-db (its DBTaskResult model): django-tasks
-# offers no way to merge into, delay or cancel a waiting task, and the alternative, a request
-# table of our own beside the task queue, would be a second queue to keep consistent. The
-# folding only touches READY rows of our own task, in a transaction (tests in cms/publishing).
+# offers no way to merge into, delay or cancel a waiting task. The folding only touches READY
+# rows of our own task, in a transaction (tests in cms/publishing). UpdateRequest is no second
+# queue: it records durably *that* the portal must change; the task says *when* it runs.
 def enqueue_update(reasons: list[str]) -> None:
     if not _uses_database_queue():  # e.g. the immediate backend: nothing to fold into
         update_portal.enqueue(reasons)

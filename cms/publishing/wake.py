@@ -32,6 +32,22 @@ CHANNEL = "santer_publish_worker"
 LOCK_KEY = int.from_bytes(hashlib.sha256(CHANNEL.encode()).digest()[:8], "big", signed=True)
 
 
+# The file descriptors that hold the worker's lock. A forked child (the builder renders pages in
+# forked processes) must not keep them: a worker killed with SIGKILL would leave its children
+# holding the lock, and the restarted worker would wait for them.
+_held: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 def _sqlite_address(settings_dict: dict) -> str | bytes:
     name = str(settings_dict["NAME"])
     # An in-memory database belongs to one process only.
@@ -123,6 +139,7 @@ class _SocketListener(Listener):
             sock.close()
             return None
         sock.setblocking(False)
+        _held.add(sock.fileno())
         return cls(sock, address)
 
     def wait(self, timeout: float | None) -> bool:
@@ -136,6 +153,7 @@ class _SocketListener(Listener):
                 return True
 
     def close(self) -> None:
+        _held.discard(self.sock.fileno())
         self.sock.close()
         if isinstance(self.address, str) and not self.address.startswith("\0"):
             with contextlib.suppress(OSError):
@@ -158,6 +176,7 @@ class _PostgresListener(Listener):
             wrapper.close()
             return None
         raw.execute(f"LISTEN {CHANNEL}")
+        _held.add(raw.fileno())
         return cls(wrapper)
 
     def wait(self, timeout: float | None) -> bool:
@@ -171,4 +190,6 @@ class _PostgresListener(Listener):
         return woken
 
     def close(self) -> None:
+        with contextlib.suppress(Exception):
+            _held.discard(self.wrapper.connection.fileno())
         self.wrapper.close()

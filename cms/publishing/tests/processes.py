@@ -30,6 +30,11 @@ def postgres_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
+def maintenance_url(url: str) -> str:
+    """The server's `postgres` database: creating and dropping others needs no database of ours."""
+    return urlparse(url)._replace(path="/postgres").geturl()
+
+
 class Site:
     def __init__(self, folder: Path, name: str, portal: Path | None = None, **settings: str):
         self.folder = folder
@@ -40,7 +45,7 @@ class Site:
 
             parsed = urlparse(base)
             self.dbname = f"{parsed.path.lstrip('/')}_{name}"
-            with psycopg.connect(base, autocommit=True) as conn:
+            with psycopg.connect(maintenance_url(base), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
                 conn.execute(f'CREATE DATABASE "{self.dbname}"')
             self.database_url = parsed._replace(path=f"/{self.dbname}").geturl()
@@ -139,7 +144,7 @@ class Site:
         if self.is_postgres:
             import psycopg
 
-            with psycopg.connect(postgres_url(), autocommit=True) as conn:
+            with psycopg.connect(maintenance_url(postgres_url()), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:

@@ -30,6 +30,14 @@ def site(tmp_path_factory):
         site.tear_down()
 
 
+@pytest.fixture(autouse=True)
+def no_worker_left(request):
+    """A failed test must not leave its worker running (it would hold the database for the next)."""
+    yield
+    if "site" in request.fixturenames:
+        request.getfixturevalue("site").stop_workers()
+
+
 def test_a_worker_killed_at_any_point_of_an_update_recovers_by_itself(site):
     worker = site.start_worker()
     site.publish("nib", "NIB awal")

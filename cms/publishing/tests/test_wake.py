@@ -70,3 +70,28 @@ def test_postgres_wakes_by_listen_notify(listener):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_notify('santer_publish_worker', '')")
     assert listener.wait(5) is True
+
+
+def test_a_forked_child_does_not_keep_the_workers_lock(listener):
+    import os
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # like the builder's page-rendering processes, outliving a killed worker
+        os.close(read)
+        os.write(write, b"1")
+        os.close(write)
+        import time as child_time
+
+        child_time.sleep(3)
+        os._exit(0)
+    os.close(write)
+    os.read(read, 1)
+    os.close(read)
+    listener.close()
+    try:
+        other = Listener.acquire()  # while the child still runs
+        assert other is not None
+        other.close()
+    finally:
+        os.waitpid(child, 0)
