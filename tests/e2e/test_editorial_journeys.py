@@ -166,8 +166,9 @@ def test_a_scheduled_change_goes_live_by_itself(production_server, admin_page):
     # Far enough ahead that the form still finds it in the future on a busy machine.
     go_live = datetime.datetime.now(ZoneInfo("Asia/Makassar")) + datetime.timedelta(seconds=25)
     page.fill("#schedule-publishing-dialog input[name=go_live_at]", go_live.strftime("%Y-%m-%d %H:%M:%S"))
-    page.click("#schedule-publishing-dialog .w-dialog__title")  # closes the date picker over the button
-    page.click("#schedule-publishing-dialog button.action-save")  # saves the draft with its schedule
+    # "Simpan jadwal" saves the draft with its schedule. The date picker's calendar stays open over
+    # the button, so the click is sent to the button itself.
+    page.locator("#schedule-publishing-dialog button.action-save").dispatch_event("click")
     page.locator(".messages", has_text="diperbarui").wait_for()
     open_menu_action(page, "action-publish")
     page.locator(".messages", has_text="telah dijadwalkan").wait_for()

@@ -8,6 +8,7 @@ publish worker is told to trust (SSL_CERT_FILE), answering on 127.0.0.1 only.
 import ssl
 import subprocess
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -96,7 +97,11 @@ def test_a_broken_app_gets_the_downtime_banner_and_loses_it_when_it_recovers(
 
     broken_app.toggle_up = True
     production_server.wait_for_portal(path, "data-app-down", timeout=60, absent=True)
-    portal.reload()
+    for _ in range(50):  # every server process has switched to the new build within a few seconds
+        portal.reload()
+        if not portal.locator(BANNER).count():
+            break
+        time.sleep(0.2)
     assert portal.locator(BANNER).count() == 0
     portal.close()
     assert any(path.startswith("/toggle") for _, path in broken_app.hits)
