@@ -187,8 +187,9 @@ def compare(args) -> None:
     rows = {}
     with tempfile.TemporaryDirectory(prefix="santer-compare-") as tmp:
         tmp = Path(tmp)
-        print("preparing the demo data folder (migrate, import content/, build) …", flush=True)
-        demo = make_demo_data(tmp / "demo")
+        if not args.demo_data:
+            print("preparing the demo data folder (migrate, import content/, build) …", flush=True)
+        demo = args.demo_data or make_demo_data(tmp / "demo")
         for label, (command, env) in candidates(Path(sys.executable).parent).items():
             if args.only and not any(word in label for word in args.only):
                 continue
@@ -198,10 +199,12 @@ def compare(args) -> None:
             server = ProductionServer(data, {"WEB_CONCURRENCY": "2", **env}, web_command=command)
             server.start_web()
             try:
-                verdicts = run_checks(label, server, sha256)
+                # The restart last: a server that does not survive it is still measured.
+                verdicts = run_checks(label, server, sha256, CHECKS[:-1])
                 rates = {}
                 for route, path in routes.items():
                     rates[route] = wrk_route(server.port, path, args.seconds, args.connections)
+                verdicts |= run_checks(label, server, sha256, CHECKS[-1:])
                 rows[label] = (verdicts, rates)
                 print(f"{label}: {verdicts} {rates}", flush=True)
             finally:
@@ -220,7 +223,7 @@ def compare(args) -> None:
 CHECKS = ["keep-alive", "pipelining", "slow clients", "bodies", "streaming", "restart"]
 
 
-def run_checks(label: str, server, sha256: str) -> dict[str, str]:
+def run_checks(label: str, server, sha256: str, checks: list[str]) -> dict[str, str]:
     import requests
 
     from tests.e2e import http_checks
@@ -239,7 +242,7 @@ def run_checks(label: str, server, sha256: str) -> dict[str, str]:
             with contextlib.suppress(OSError):
                 requests.get(base + path, timeout=60)
     verdicts = {}
-    for name in CHECKS:
+    for name in checks:
         try:
             runs[name]()
             verdicts[name] = "ok"
@@ -277,6 +280,7 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="alternate the servers N times (medians)")
     parser.add_argument("--compare", action="store_true", help="candidate web servers: checks, then req/s")
+    parser.add_argument("--demo-data", type=Path, help="with --compare: a folder made by make_demo_data")
     parser.add_argument("--only", nargs="*", help="with --compare: candidates whose name has one of these")
     args = parser.parse_args()
     if args.compare:

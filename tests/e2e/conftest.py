@@ -61,12 +61,16 @@ class PageProblems:
     def __init__(self, page):
         self.found: list[str] = []
         self.allowed: list[str] = []
-        page.on("console", lambda m: self.found.append(f"console: {m.text}") if m.type == "error" else None)
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.found.append(f"script error: {e}"))
         page.on("requestfailed", lambda r: self.found.append(f"failed: {r.url} ({r.failure})"))
         page.on(
             "response", lambda r: self.found.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
         )
+
+    def _console(self, message) -> None:
+        if message.type == "error":  # with the address it is about ("Failed to load resource": that one)
+            self.found.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def allow(self, fragment: str) -> None:
         """A refusal the test expects (its answer and the console's report of it)."""
@@ -82,7 +86,7 @@ def admin_page(chromium, production_server):
 
     def log_in(username: str, password: str = DEMO_PASSWORD):
         context = chromium.new_context(base_url=production_server.base_url, locale="id-ID")
-        context.set_default_timeout(15000)
+        context.set_default_timeout(30000)  # a busy machine: the admin can take seconds
         page = context.new_page()
         page.problems = PageProblems(page)
         contexts.append((context, page))

@@ -1,137 +1,31 @@
 """Admin sign-in hardening in a real browser on the real server: the lock-out after failed passwords
 (django-axes) and the TOTP second step (django-otp), with codes computed by pyotp as a phone would.
 
-The server is started the way the README's production instructions start it (gunicorn with
-cms/gunicorn.conf.py and `manage.py publish_worker`), with the default, plain-HTTP settings of
-the local run: these tests also show that an editor can log in over http://127.0.0.1.
+The server is the shared production_server (tests/e2e/conftest.py: gunicorn with cms/gunicorn.conf.py
+and `manage.py publish_worker`, as the README starts them) with the default, plain-HTTP settings of the
+local run: these tests also show that an editor can log in over http://127.0.0.1.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pyotp
 import pytest
-import requests
+
+from tests.e2e.conftest import PageProblems
+from tests.e2e.production import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PROJECT = Path(__file__).resolve().parents[2]
-DEMO_PASSWORD = "santer-demo"
 EDITOR = "editor-disdukcapil"
 
-# --- The server (a small local stand-in for the shared tests/e2e production-server fixture) -----------
-WEB_APP = "cms.asgi:application"  # the README's production command, with cms/gunicorn.conf.py's worker
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, data: Path):
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(
-            os.environ,
-            SANTER_DATA_DIR=str(data),
-            DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}",
-            PORTAL_DIR=str(data / "portal"),
-            SITE_URL=self.base_url,
-            WAGTAILADMIN_BASE_URL=self.base_url,
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            WEB_CONCURRENCY="2",
-            PYTHONUNBUFFERED="1",
-        )
-        for name in (
-            "DEBUG",
-            "HTTPS",
-            "ADMIN_REQUIRE_TWO_FACTOR",
-            "SECRET_KEY",
-            "GUNICORN_WORKER_CLASS",
-        ):  # the local run's defaults
-            self.env.pop(name, None)
-        self.logs = data / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.processes: list[subprocess.Popen] = []
-
-    def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=PROJECT, env=self.env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, (
-            f"manage.py {' '.join(args)}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
-        )
-        return done.stdout
-
-    def start(self) -> None:
-        for step in (
-            ["migrate", "--no-input", "-v", "0"],
-            ["collectstatic", "--no-input", "-v", "0"],
-            ["import_catalogue", "content"],
-            ["setup_demo"],
-            ["build_portal", "--out", self.env["PORTAL_DIR"]],
-        ):
-            self.manage(*step)
-        bind = f"127.0.0.1:{self.port}"
-        self._spawn(
-            "web",
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                WEB_APP,
-                "--config",
-                "cms/gunicorn.conf.py",
-                "--bind",
-                bind,
-            ],
-        )
-        self._spawn("worker", [sys.executable, "manage.py", "publish_worker", "--no-links"])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.base_url + "/admin/login/", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        pytest.fail(f"the server did not answer within 60 s:\n{(self.logs / 'web.log').read_text()[-3000:]}")
-
-    def _spawn(self, name: str, command: list[str]) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child process owns it
-        self.processes.append(subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=log, stderr=log))
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture(scope="module")
-def production_server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("admin-security") / "data")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
-# --- The browser ------------------------------------------------------------------------------------
 @pytest.fixture
 def new_page(chromium, production_server):
-    """A fresh browser (context) per call; fails the test on any script error on the admin's pages."""
-    contexts, errors = [], []
+    """A fresh, signed-out browser per call (the shared admin_page signs in itself); fails the test on
+    any script error, failed request or error answer other than the lock-out page's own 429."""
+    contexts = []
 
     def open_page():
         # An editor in Samarinda (WITA); Wagtail's account page matches the browser's zone to its list.
@@ -140,16 +34,16 @@ def new_page(chromium, production_server):
         )
         context.set_default_timeout(15000)
         page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-        page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-        contexts.append(context)
+        page.problems = PageProblems(page)
+        page.problems.allow("429")
+        contexts.append((context, page))
         return page
 
     yield open_page
-    for context in contexts:
+    problems = {page.url: page.problems.unexpected() for _, page in contexts if page.problems.unexpected()}
+    for context, _ in contexts:
         context.close()
-    # The lock-out page is answered with 429 on purpose; the browser reports that status on its console.
-    assert not [e for e in errors if "429" not in e], errors
+    assert not problems, f"admin pages had errors: {problems}"
 
 
 def submit_login(page, username: str, password: str) -> None:

@@ -52,9 +52,14 @@ def test_an_api_client_reads_pages_and_searches_on_one_connection(production_ser
     base = production_server.base_url
     session = requests.Session()
     started = time.monotonic()
-    listing = session.get(f"{base}/api/v2/pages/", params={"type": "services.ServicePage", "limit": 100})
-    assert listing.status_code == 200
-    ids = [item["id"] for item in listing.json()["items"]]
+    ids, total = [], None
+    while total is None or len(ids) < total:  # the API's pages of 20 (WAGTAILAPI_LIMIT_MAX)
+        listing = session.get(
+            f"{base}/api/v2/pages/", params={"type": "services.ServicePage", "offset": len(ids)}
+        )
+        assert listing.status_code == 200
+        total = listing.json()["meta"]["total_count"]
+        ids += [item["id"] for item in listing.json()["items"]]
     assert len(ids) >= 40  # the demo catalogue's services
     statuses = []
     for n in range(100):
@@ -78,4 +83,4 @@ def test_an_api_client_reads_pages_and_searches_on_one_connection(production_ser
         statuses.append(search.status_code)
     took = time.monotonic() - started
     assert set(statuses) == {200}
-    assert took < 10, f"151 requests took {took:.1f} s"
+    assert took < 10, f"{len(statuses)} requests after the listing took {took:.1f} s"
