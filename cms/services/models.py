@@ -167,8 +167,12 @@ class OpdPage(PortalUrlMixin, Page):
 
     def clean(self):
         super().clean()
-        if self.slug and not SLUG_RE.match(self.slug):
-            raise ValidationError({"slug": SLUG_MESSAGE})
+        if errors := self.catalogue_errors():
+            raise ValidationError(errors)
+
+    def catalogue_errors(self) -> dict[str, str]:
+        """The record's own rules, without database look-ups."""
+        return {"slug": SLUG_MESSAGE} if self.slug and not SLUG_RE.match(self.slug) else {}
 
     @classmethod
     def holding(cls, page: Page) -> OpdPage | None:
@@ -399,10 +403,18 @@ class ServicePage(PortalUrlMixin, Page):
     def clean(self):
         super().clean()
         errors = {}
+        taken = ServicePage.objects.filter(slug=self.slug).exclude(pk=self.pk)
+        if self.slug and SLUG_RE.match(self.slug) and taken.exists():
+            errors["slug"] = f"ID layanan '{self.slug}' sudah dipakai layanan lain."
+        errors = {**errors, **self.catalogue_errors()}
+        if errors:
+            raise ValidationError(errors)
+
+    def catalogue_errors(self) -> dict[str, str]:
+        """The record's own rules (slug form, a safe deep link into its app), without database look-ups."""
+        errors = {}
         if self.slug and not SLUG_RE.match(self.slug):
             errors["slug"] = SLUG_MESSAGE
-        elif self.slug and ServicePage.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
-            errors["slug"] = f"ID layanan '{self.slug}' sudah dipakai layanan lain."
         if self.deep_link:
             if self.app is not None:
                 problem = deep_link_error(self.deep_link, self.app.base_url)
@@ -412,8 +424,7 @@ class ServicePage(PortalUrlMixin, Page):
                 problem = "Tautan langsung memerlukan aplikasi: pilih aplikasinya dulu."
             if problem:
                 errors["deep_link"] = problem
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def serve_preview(self, request, mode_name):
         # Editors preview the page as the portal renders it (cms.publishing.preview).

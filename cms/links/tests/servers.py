@@ -46,7 +46,7 @@ class AppHandler(BaseHTTPRequestHandler):
     def _route(self, path, head):
         server = self.server
         if path.startswith("/toggle"):
-            self._send(200 if server.toggle_up else 503)
+            self._send(200 if server.toggle_up else getattr(server, "down_status", 503))
         elif path.startswith("/ok"):
             self._send(200)
         elif path == "/error":
