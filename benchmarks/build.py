@@ -12,8 +12,10 @@ cloned from ../shared/catalogue/samarinda with new ids and titles), then in chil
 - santer 1 edit: one service retitled (what a publish does);
 - hugo: the same services as Markdown files with front matter and the same page kinds
   (service pages, OPD/category/life-event lists, home, sitemap), `hugo --quiet`.
-Peak memory is the child's maximum resident set (getrusage of children); the 2 CPUs are shared
-with other people's work, so figures move between runs.
+Peak memory is the child's maximum resident set (getrusage of children); files and disk are those
+of the live build folder (hard links to earlier builds counted once, as they take no more room);
+the 2 CPUs are shared with other people's work, so figures move between runs. Big sizes
+(`--sizes 50000 150000`) take long: run them in the background.
 """
 
 from __future__ import annotations
@@ -70,6 +72,20 @@ def santer_child(content: str, out: str, mode: str, search: bool) -> None:
             {"seconds": time.perf_counter() - started, "pages": report.pages, "rendered": report.rendered}
         )
     )
+
+
+def footprint(folder: Path) -> tuple[int, float]:
+    """(files, MB on disk) of a folder, each inode once (hard-linked files take their room once)."""
+    seen: set[int] = set()
+    files, blocks = 0, 0
+    for dirpath, _dirs, names in os.walk(Path(folder).resolve()):
+        for name in names:
+            st = os.lstat(os.path.join(dirpath, name))
+            files += 1
+            if st.st_ino not in seen:
+                seen.add(st.st_ino)
+                blocks += st.st_blocks
+    return files, blocks * 512 / 1e6
 
 
 def run_child(args: list[str]) -> tuple[dict, float, float]:
@@ -201,24 +217,36 @@ def main() -> None:
                 )
                 pages = sum(1 for _ in (tmp / "hugo-out").rglob("*.html"))
                 hugo_seconds = wall
-                rows.append((n, "hugo", wall, pages, peak, 1.0))
+                rows.append((n, "hugo", wall, pages, peak, 1.0, None, None, *footprint(tmp / "hugo-out")))
             for label, mode, search in runs:
                 out = tmp / ("portal" if mode != "cold" or search == "0" else "portal-search")
                 data, wall, peak = run_child([*me, str(tmp / "content"), str(out), mode, search])
                 ratio = wall / hugo_seconds if hugo_seconds else float("nan")
                 live = data.get("seconds")
-                rows.append((n, label, wall, data.get("pages", 0), peak, ratio, data.get("rendered"), live))
+                rows.append(
+                    (
+                        n,
+                        label,
+                        wall,
+                        data.get("pages", 0),
+                        peak,
+                        ratio,
+                        data.get("rendered"),
+                        live,
+                        *footprint(out),
+                    )
+                )
     header = (
         f"{'N':>6}  {'build':<30} {'seconds':>8} {'live at':>8} {'pages':>7} {'pages/s':>8} {'peak MB':>8}"
     )
-    print(f"\n{header} {'× hugo':>7}")
+    print(f"\n{header} {'× hugo':>7} {'files':>7} {'disk MB':>8}")
     for row in rows:
-        n, label, wall, pages, peak, ratio = row[:6]
-        live = f"{row[7]:.2f}" if len(row) > 7 and row[7] is not None else "-"
-        extra = f"  ({row[6]} rendered)" if len(row) > 6 and row[6] is not None else ""
+        n, label, wall, pages, peak, ratio, rendered, live, files, disk = row
+        live = f"{live:.2f}" if live is not None else "-"
+        extra = f"  ({rendered} rendered)" if rendered is not None else ""
         print(
             f"{n:>6}  {label:<30} {wall:>8.2f} {live:>8} {pages:>7} {pages / wall:>8.0f} {peak:>8.0f}"
-            f" {ratio:>7.2f}{extra}"
+            f" {ratio:>7.2f} {files:>7} {disk:>8.1f}{extra}"
         )
     print("\nseconds = wall time of the whole child process (Python start, loading the content folder,")
     print("build, compression, atomic switch, then deleting retired builds); live at = from loading")

@@ -40,7 +40,8 @@ def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) 
 
     A publish changes few index files: one identical to the same file of `previous` (the live
     build's index folder) is hard-linked with its .br/.gz, which costs far less than writing
-    and compressing it again. The bytes in `out_dir` are the same either way.
+    and compressing it again; the files the index rewrote (`index.changed`) are written without
+    looking. The bytes in `out_dir` are the same either way.
     """
     made: set[Path] = set()
     linked = 0
@@ -49,7 +50,11 @@ def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) 
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        if previous is not None and _link_if_same(previous / relative, target, data):
+        if (
+            previous is not None
+            and relative not in index.changed
+            and _link_if_same(previous / relative, target, data)
+        ):
             linked += 1
         else:
             target.write_bytes(data)

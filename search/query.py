@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import words
-from .static_index import DATA_SUFFIX, shard_of
+from .static_index import DATA_SUFFIX, decode_postings, shard_of
 
 SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i", "in", "s")
 PARTICLES = ("nya", "lah", "kah", "pun")
@@ -131,7 +131,7 @@ class StaticSearcher:
         self.shard_count = self.meta["shards"]
         self.stop = set(self.meta["stop"])
         self._shards: dict[int, dict] = {}
-        self._cards: dict[int, list] = {}
+        self._cards: dict[int, dict] = {}
         self._vocab: dict[str, list[str]] = {}
 
     @classmethod
@@ -158,13 +158,8 @@ class StaticSearcher:
             return None
         return stem or form
 
-    def postings(self, form: str, stem: str) -> dict[int, int]:
-        flat = self.shard(form)["p"].get(stem, [])
-        out, doc = {}, 0
-        for i in range(0, len(flat), 2):
-            doc += flat[i]
-            out[doc] = flat[i + 1]
-        return out
+    def postings(self, form: str, stem: str) -> dict[int, float]:
+        return decode_postings(self.shard(form)["p"].get(stem, []), self.meta["n"])
 
     def vocabulary(self, word: str) -> list[str]:
         """Known words with the same first letter, most frequent first (v/<letter> file)."""
@@ -270,10 +265,10 @@ class StaticSearcher:
         return [(self.card(doc)[0], score) for score, doc in ranked[:limit]]
 
     def card(self, doc: int) -> list:
-        chunk = doc // self.meta["chunk"]
+        chunk = doc >> self.meta["cshift"]
         if chunk not in self._cards:
             self._cards[chunk] = self.load(f"d/{chunk}{DATA_SUFFIX}")
-        return self._cards[chunk][doc % self.meta["chunk"]]
+        return self._cards[chunk][str(doc)]
 
     def suggest(self, query: str) -> str | None:
         """'Apakah maksud Anda …': the query with unknown words replaced by the nearest known ones."""

@@ -1,27 +1,41 @@
-"""The compact, sharded static search index the portal downloads.
+"""The compact, sharded static search index the portal downloads, kept up to date incrementally.
 
 Layout (under one content-hashed folder; the data files are gzip-compressed JSON, which the
 page inflates itself, so every host sends them compressed and a build writes no .gz/.br copies):
-  meta.json       shard count, cards per file, agencies, categories, query-side dictionary,
-                  featured services (plain JSON: the entry point, small)
+  meta.json       service count, shard and card-file counts, agencies, categories, query-side
+                  dictionary, featured services (plain JSON: the entry point, small)
   t/<k>.json.gz   the words whose FNV-1a hash modulo the shard count is k, and their stems'
                   postings: {"f": {form: stem or ""}, "p": {stem or "a_b" phrase: postings}}
   v/<c>.json.gz   every known word starting with letter c, most frequent first (typo correction)
-  d/<n>.json.gz   result cards: [id, title, opd index, [category indices], summary]
+  d/<n>.json.gz   result cards {doc key: [id, title, opd index, [category indices], summary]}
 
 A query downloads meta.json, one shard per query word (and per pair of neighbouring
 words), a vocabulary file only for an unknown word, and the cards of the results it shows.
-Past a fixed number of files, shards and card files grow with the catalogue instead of
-multiplying: creating a file costs more than its bytes, and compressed files download fast.
-Dictionary expansions (synonyms, abbreviations, old names,
-English) are applied at index time: a service that says "Persetujuan Bangunan
-Gedung" also carries the terms "pbg", "imb", "building", "permit"... in the same
-field, so the browser only rewrites colloquial words, weighs words and fixes typos.
+
+Why an edit rewrites few files: nothing stored depends on the rest of the catalogue.
+- A service's document key is a hash of its id (in a key space about 4 times the catalogue's
+  size; a collision takes the next free key, in id order), not its rank: adding or removing a
+  service renumbers no other.
+- A posting stores the service's field-weighted, saturated term frequency (length-normalised
+  against fixed typical field lengths, not the catalogue's averages) for the describing fields
+  and for the body, on a fixed scale; each posting list carries its two document frequencies,
+  and the page applies idf with the service count from meta.json. So an edit changes only the
+  posting lists of the terms it adds or removes (and meta.json), not every score.
+- The shard and card-file counts are powers of two that follow the catalogue's size: they
+  change, and every file with them, only when the catalogue doubles or halves.
+The publish worker keeps the index state in memory (_IndexState) and applies only the services
+that changed; a fresh build starts from an empty state, so both write the same bytes.
+
+Dictionary expansions (synonyms, abbreviations, old names, English) are applied at index
+time: a service that says "Persetujuan Bangunan Gedung" also carries the terms "pbg", "imb",
+"building", "permit"... in the same field, so the browser only rewrites colloquial words,
+weighs words and fixes typos.
 """
 
 from __future__ import annotations
 
 import gc
+import heapq
 import html
 import itertools
 import json
@@ -33,7 +47,7 @@ import threading
 import weakref
 import zlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalogue.files import Catalogue
 from catalogue.hashing import content_hash
@@ -41,7 +55,7 @@ from catalogue.records import Service
 
 from .analysis import Analyzer, default_analyzer
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
 # also filters in the page; their names weigh little so "disdukcapil" still finds its services.
 FIELD_WEIGHTS = {
@@ -65,17 +79,32 @@ ALIAS_FACTOR = 0.8  # a dictionary alias counts a little less than the word itse
 # things ("fotokopi KTP" in requirements does not make a service about KTP), so it gets none.
 BODY_FIELDS = ("requirements", "steps", "description")
 BODY = "body"
+# Length normalisation against a typical service standard's field lengths (words; the Samarinda
+# catalogue's averages), fixed so that one service's edit does not change every other's score.
+TYPICAL_LENGTH = {
+    "title": 7.0,
+    "keywords": 2.0,
+    "summary": 17.0,
+    "life_events": 9.0,
+    "output": 5.0,
+    "categories": 5.0,
+    "opd": 9.0,
+    BODY: 120.0,
+}
 BIGRAM_FIELDS = ("title", "keywords", "life_events")  # short, naming fields: phrases that matter
 BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with one
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
-# Shards of about MAX_SHARD_BYTES of JSON, but at most MAX_SHARDS of them; as many result
-# cards per file as it takes to stay within MAX_CARD_FILES, at least CARDS_PER_CHUNK.
-MAX_SHARD_BYTES = 2000
-MAX_SHARDS = 256
-CARDS_PER_CHUNK = 8
-MAX_CARD_FILES = 256
+SCORE_SCALE = 20  # stored term scores are integers: score x 20 (at least 1), about as fine as before
+KEY_SPARE_BITS = 2  # document keys: 4 times as many as services (a collision takes the next free one)
+# About one shard per service up to MAX_SMALL_SHARDS, then one per SERVICES_PER_SHARD, rounded up
+# to a power of two, at most MAX_SHARDS; one card file per SERVICES_PER_CARD_FILE, likewise.
+MAX_SMALL_SHARDS = 256
+SERVICES_PER_SHARD = 40
+MAX_SHARDS = 1024
+MIN_CARD_FILES = 16
+SERVICES_PER_CARD_FILE = 40
+MAX_CARD_FILES = 4096
 DATA_SUFFIX = ".json.gz"  # t/, v/ and d/ files: gzip-compressed JSON
-SCORE_SCALE = 1000
 FEATURED_COUNT = 6
 
 
@@ -155,88 +184,183 @@ class SynonymExpander:
 
 @dataclass
 class BuiltIndex:
-    """The index files, keyed by path relative to the index folder, and a content hash."""
+    """The index files, keyed by path relative to the index folder, and a content hash.
+
+    `changed`: the files whose bytes differ from the previous build of the same state (all
+    files for a fresh state); the others are the same bytes.
+    """
 
     files: dict[str, bytes]
     digest: str
     meta: dict
+    changed: frozenset[str] = field(default_factory=frozenset)
 
 
 def _dump(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _pack(data) -> bytes:
-    """Gzip-compressed JSON, byte-stable (no file name or time in the header).
+def _gzip(data: bytes) -> bytes:
+    """Gzip, byte-stable (no file name or time in the header).
 
     Level 6: half the time of level 9 for 1 % more bytes (measured at 10k services).
     """
-    return zlib.compress(_dump(data), 6, wbits=31)
+    return zlib.compress(data, 6, wbits=31)
+
+
+def _pack(data) -> bytes:
+    """Gzip-compressed JSON."""
+    return _gzip(_dump(data))
+
+
+def _power_of_two(value: float) -> int:
+    """The smallest power of two ≥ value (≥ 1)."""
+    return 1 << max(0, math.ceil(value) - 1).bit_length()
+
+
+def layout(n: int) -> tuple[int, int, int]:
+    """(shards, card files, key bits) for n services: powers of two, so they change only as n
+    doubles (and then every file changes)."""
+    shards = min(MAX_SHARDS, _power_of_two(max(min(n, MAX_SMALL_SHARDS), n / SERVICES_PER_SHARD)))
+    cards = min(MAX_CARD_FILES, _power_of_two(max(MIN_CARD_FILES, n / SERVICES_PER_CARD_FILE)))
+    key_bits = max(_power_of_two(n).bit_length() - 1 + KEY_SPARE_BITS, cards.bit_length() - 1)
+    return shards, cards, key_bits
+
+
+def shard_of(key: str, count: int) -> int:
+    """FNV-1a (32 bit) of a word, modulo the shard count; the browser computes the same."""
+    return _fnv(key) % count
+
+
+def _fnv(key: str) -> int:
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def document_keys(ids, bits: int) -> dict[str, int]:
+    """Each service id's document key: its CRC-32's top `bits` bits; on a collision, the next free
+    key, taken in id order. A pure function of the set of ids, which changes no other service's
+    key when one is added or removed (but for the rare ones that collided with it)."""
+    keys: dict[str, int] = {}
+    taken: set[int] = set()
+    shift, mask = 32 - bits, (1 << bits) - 1
+    for service_id in sorted(ids):
+        key = zlib.crc32(service_id.encode()) >> shift
+        while key in taken:
+            key = (key + 1) & mask
+        taken.add(key)
+        keys[service_id] = key
+    return keys
+
+
+def idf(df: int, n: int) -> float:
+    """BM25's idf, rounded to 6 decimals so the page (Math.log) and Python agree exactly."""
+    return math.floor(math.log(1 + (n - df + 0.5) / (df + 0.5)) * 1e6 + 0.5) / 1e6
+
+
+def decode_postings(flat: list[int], n: int) -> dict[int, float]:
+    """{doc key: score} of a stored posting list [df describing, df all, (key delta, d, b)...]:
+    d x idf of the describing fields + b x idf of the whole service. The page does the same."""
+    if not flat:
+        return {}
+    idf_describing, idf_all = idf(flat[0], n), idf(flat[1], n)
+    out, doc = {}, 0
+    for i in range(2, len(flat), 3):
+        doc += flat[i]
+        out[doc] = flat[i + 1] * idf_describing + flat[i + 2] * idf_all
+    return out
 
 
 class _FieldTerms:
-    """A field's analysis, independent of the rest of the catalogue: what a rebuild can reuse.
+    """A field's analysis, independent of the rest of the catalogue: what an update can reuse.
 
-    Kept compact (tuples of shared strings): the memo holds one per field of every service.
+    Kept compact (tuples of shared strings): the state holds one per distinct field text.
     """
 
-    __slots__ = (
-        "words",
-        "length",
-        "stems",
-        "counts",
-        "form_keys",
-        "form_stems",
-        "shared",
-        "last_scores",
-        "seen",
-    )
+    __slots__ = ("length", "stems", "counts", "form_keys", "form_stems", "users", "_scores")
 
-    def __init__(self, words: int, length: int, counts: dict[str, float], forms: dict[str, str]):
-        self.words = words  # rough word count, for the average field length
+    def __init__(self, length: int, counts: dict[str, float], forms: dict[str, str]):
         self.length = length  # analysed terms, for this field's length normalisation
         self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
         self.counts = tuple(counts.values())  # their term frequencies
         self.form_keys = tuple(map(sys.intern, forms))  # {surface form: stem}, aliases too, as two tuples
         self.form_stems = tuple(forms.values())
-        self.shared = False  # the same text in several services (an agency, a category)
-        # (k1, {stem: score}) of a shared field: the same until its average length changes; one
-        # attribute, so a concurrent build never pairs one k1 with another's scores
-        self.last_scores: tuple[float | None, dict[str, float]] = (None, {})
-        self.seen: object = None  # the build that last took this field's forms
+        self.users = 0  # services whose field has this text (an agency's name: many)
+        self._scores: dict[str, float] | None = None  # kept while several services share it
 
-    def scored(self, name: str, k1: float) -> dict[str, float]:
-        last_k1, scores = self.last_scores
-        if k1 != last_k1:
-            if name == BODY:  # weight 1
-                values = [tf / (tf + k1) for tf in self.counts]
-            else:
-                weight = FIELD_WEIGHTS[name]
-                values = [weight * tf / (tf + k1) for tf in self.counts]
-            scores = dict(zip(self.stems, values, strict=True))
-            if self.shared:  # kept for the other services (kept for all, it would double the memory)
-                self.last_scores = (k1, scores)
+    def scored(self, name: str) -> dict[str, float]:
+        """{stem: field-weighted, saturated term frequency}; the same in every build."""
+        if self._scores is not None:
+            return self._scores
+        k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * self.length / TYPICAL_LENGTH[name])
+        weight = 1.0 if name == BODY else FIELD_WEIGHTS[name]
+        scores = {stem: weight * tf / (tf + k1) for stem, tf in zip(self.stems, self.counts, strict=True)}
+        if self.users > 1:  # kept for the other services (kept for all, it would double the memory)
+            self._scores = scores
         return scores
 
 
-class _AnalysisMemo:
-    """Field analyses of the last build, kept per analyzer (so per dictionary version).
+@dataclass(slots=True)
+class _Document:
+    key: int
+    deps: tuple  # the records its text comes from (compared by identity: the worker keeps them)
+    fields: tuple  # ((name, text), ...) as index_fields gives them
+    terms: tuple  # the fields' _FieldTerms, in the same order
+    stems: tuple  # distinct stems in its postings
+    forms: dict  # {form: stem}
+    card: list
 
-    Analysis (tokenising, stemming, phrase and synonym lookup) is most of an index build and
-    depends only on a field's own text; the scores also depend on catalogue-wide averages and
-    are recomputed. The long-running publish worker thus analyses only the edited services.
-    Only the fields of the latest build are kept, so memory follows the catalogue's size.
+
+def _rank(key: int, packed: int) -> tuple[int, int]:
+    """Order of a posting in its list when the list is capped: best score first, then lower key."""
+    return (-((packed >> 16) + (packed & 0xFFFF)), key)
+
+
+def _card(service: Service, opd_index: dict[str, int], category_index: dict[str, int]) -> list:
+    return [
+        service.id,
+        service.title,
+        opd_index.get(service.opd, -1),
+        [category_index[c] for c in service.categories if c in category_index],
+        service.summary,
+    ]
+
+
+class _IndexState:
+    """The whole index as it stands after the last build, per analyzer (so per dictionary version),
+    and the encoded files. `update` applies a catalogue: only the services whose records
+    changed are analysed again and only the files they touch are encoded again.
     """
 
     def __init__(self, analyzer: Analyzer):
         self.analyzer = analyzer
         self.expander = SynonymExpander(analyzer)
-        self.fields: dict[tuple[str, str], _FieldTerms] = {}
+        self.lock = threading.Lock()
+        self.analysed: dict[tuple[str, str], _FieldTerms] = {}
+        self.documents: dict[str, _Document] = {}
+        self.keys: dict[str, int] = {}
+        self.postings: dict[str, dict[int, int]] = {}  # stem -> {key: d << 16 | b}
+        self.form_users: Counter[str] = Counter()  # surface form -> services that have it
+        self.form_stem: dict[str, str] = {}
+        self.stem_forms: dict[str, set[str]] = defaultdict(set)
+        self.hashes: dict[str, int] = {}  # FNV-1a of every word and stem seen (the Python loop is slow)
+        self.layout = (0, 0, 0)
+        self.shard_words: dict[int, set[str]] = defaultdict(set)  # words listed in each shard
+        self.letter_words: dict[str, set[str]] = defaultdict(set)  # words for typo correction
+        self.card_keys: dict[int, set[int]] = defaultdict(set)  # card file -> document keys
+        self.by_key: dict[int, str] = {}  # document key -> service id
+        # stem -> its shard entry's parts (see _encode), until its postings change
+        self.encoded: dict[str, tuple] = {}
+        self.files: dict[str, bytes] = {}
+        self.indices: tuple = ((), ())  # the OPD and category slugs that card indices refer to
 
+    # ------------------------------------------------------------ analysis
     def analyse(self, name: str, text: str) -> _FieldTerms:
         sequence, forms = self.analyzer.field(text)
         # Stems and aliases are the analyzer's and the expander's shared strings; the surface
-        # forms and phrases are new for every field, so they are interned (the memo keeps them).
+        # forms and phrases are new for every field, so they are interned (the state keeps them).
         counts: dict[str, float] = Counter(sequence)
         if name != BODY:
             if name in BIGRAM_FIELDS:
@@ -248,241 +372,384 @@ class _AnalysisMemo:
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        return _FieldTerms(text.count(" ") + 1, len(sequence), counts, forms)
+        return _FieldTerms(len(sequence), counts, forms)
 
-    def documents(self, services: list[Service], catalogue: Catalogue) -> list[list[tuple[str, _FieldTerms]]]:
-        """Every service's analysed fields, in index_fields order; keeps only these for next time."""
-        known, used = self.fields, {}
-        result = []
-        for service in services:
-            doc = []
-            for key in index_fields(service, catalogue).items():
-                terms = used.get(key)
-                if terms is not None:
-                    terms.shared = True
-                else:
-                    terms = known.get(key)
-                    if terms is None:
-                        terms = self.analyse(*key)
-                    used[key] = terms
-                doc.append((key[0], terms))
-            result.append(doc)
-        self.fields = used
-        return result
+    def _take_terms(self, key: tuple[str, str]) -> _FieldTerms:
+        terms = self.analysed.get(key)
+        if terms is None:
+            terms = self.analysed[key] = self.analyse(*key)
+        terms.users += 1
+        return terms
 
+    def _drop_terms(self, key: tuple[str, str], terms: _FieldTerms) -> None:
+        terms.users -= 1
+        if terms.users <= 0:
+            del self.analysed[key]
+        elif terms.users == 1:
+            terms._scores = None
 
-_MEMOS: weakref.WeakKeyDictionary[Analyzer, _AnalysisMemo] = weakref.WeakKeyDictionary()
-_MEMO_LOCK = threading.Lock()
-
-
-def _memo_for(analyzer: Analyzer) -> _AnalysisMemo:
-    with _MEMO_LOCK:
-        memo = _MEMOS.get(analyzer)
-        if memo is None:
-            memo = _MEMOS[analyzer] = _AnalysisMemo(analyzer)
-        return memo
-
-
-def _score(documents: list[list[tuple[str, _FieldTerms]]], average: dict[str, float]):
-    """{form: stem} and, per stem, (documents, scores) of the describing fields and of the body.
-
-    Field-weighted, saturated term frequencies: one hit in a short field already counts nearly fully.
-    """
-    form_stem: dict[str, str] = {}
-    # (Lists, not arrays: appending the shared doc number and score objects is cheaper.)
-    raw_describing: dict[str, tuple[list[int], list[float]]] = {}
-    raw_body: dict[str, tuple[list[int], list[float]]] = {}
-    k1_base = {name: FIELD_K1.get(name, DEFAULT_K1) for name in average}
-    build = object()
-    for doc, fields in enumerate(documents):
+    # ------------------------------------------------------------ one service in or out
+    def _document(self, key: int, deps: tuple, fields: tuple, card: list) -> tuple[_Document, dict[str, int]]:
+        """A service's analysed document and its postings {stem: d << 16 | b} (scaled scores)."""
+        terms = tuple(self._take_terms(item) for item in fields)
         describing: dict[str, float] | None = None
-        for name, terms in fields:
-            if terms.seen is not build:  # agency and category texts are shared by many services
-                # a word always has the same stem: overwriting is harmless
-                form_stem.update(zip(terms.form_keys, terms.form_stems, strict=True))
-                terms.seen = build
-            scores = terms.scored(name, k1_base[name] * (0.7 + 0.3 * terms.length / average[name]))
+        body: dict[str, float] = {}
+        forms: dict[str, str] = {}
+        for (name, _text), field_terms in zip(fields, terms, strict=True):
+            forms.update(zip(field_terms.form_keys, field_terms.form_stems, strict=True))
+            scores = field_terms.scored(name)
             if name == BODY:
-                for stem, score in scores.items():
-                    entry = raw_body.get(stem)
-                    if entry is None:
-                        entry = raw_body[stem] = ([], [])
-                    entry[0].append(doc)
-                    entry[1].append(score)
+                body = scores
             elif describing is None:
-                describing = dict(scores) if terms.shared else scores
+                describing = dict(scores)
             else:
-                # a stem in several fields: its scores add up in field order (same float sums)
+                # a stem in several fields: its scores add up in field order
                 both = {stem: describing[stem] + scores[stem] for stem in describing.keys() & scores.keys()}
                 describing.update(scores)
                 describing.update(both)
-        for stem, score in (describing or {}).items():
-            entry = raw_describing.get(stem)
-            if entry is None:
-                entry = raw_describing[stem] = ([], [])
-            entry[0].append(doc)
-            entry[1].append(score)
-    return form_stem, raw_describing, raw_body
+        entries = {stem: (round(d * SCORE_SCALE) or 1) << 16 for stem, d in (describing or {}).items()}
+        get = entries.get
+        for stem, b in body.items():
+            entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
+        return _Document(key, deps, fields, terms, tuple(entries), forms, card), entries
+
+    def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
+        """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
+        entries = self.postings.get(stem)
+        old = entries.get(key) if entries is not None else None
+        if old == packed:
+            return
+        if packed is None:
+            del entries[key]
+            if not entries:
+                del self.postings[stem]
+        elif entries is None:
+            self.postings[stem] = {key: packed}
+        else:
+            entries[key] = packed
+        cached = self.encoded.get(stem)
+        if cached is not None and cached[1] is not None and key not in cached[1]:
+            # A list capped to its best postings keeps them while this posting is not among them
+            # before or after: only its document frequencies may change.
+            df_describing, df_all = cached[3], cached[4]
+            if old is not None:
+                df_all -= 1
+                df_describing -= old >> 16 > 0
+            if packed is not None:
+                df_all += 1
+                df_describing += packed >> 16 > 0
+            if df_all > MAX_POSTINGS and (packed is None or _rank(key, packed) > cached[2]):
+                if (df_describing, df_all) != (cached[3], cached[4]):
+                    cached[0], cached[3], cached[4] = None, df_describing, df_all
+                    touched.add(stem)
+                return
+        self.encoded.pop(stem, None)
+        touched.add(stem)
+
+    def _forms(self, forms: dict[str, str], step: int, touched: set) -> None:
+        """Count a service's words in (step 1) or out (-1); `touched` learns those new or gone."""
+        if step > 0:  # most words are known already: count them in C, then note the new ones
+            users = self.form_users
+            new = [form for form in forms if form not in users]
+            users.update(forms.keys())
+            for form in new:
+                stem = forms[form]
+                self.form_stem[form] = stem
+                self.stem_forms[stem].add(form)
+            touched.update(new)
+            return
+        for form, stem in forms.items():
+            users = self.form_users[form] - 1
+            if users:
+                self.form_users[form] = users
+                continue
+            del self.form_users[form]
+            del self.form_stem[form]
+            words = self.stem_forms[stem]
+            words.discard(form)
+            if not words:
+                del self.stem_forms[stem]
+            touched.add(form)
+
+    def _put(self, service_id: str, new: tuple[_Document, dict[str, int]] | None, touched: set) -> None:
+        """Replace a service's document (None: remove it), changing only the postings that differ."""
+        old = self.documents.get(service_id)
+        entries: dict[str, int] = {}
+        if new is not None:
+            doc, entries = new
+            if old is None and not self.encoded:  # a fresh build: every list changes
+                postings, key = self.postings, doc.key
+                for stem, packed in entries.items():
+                    listed = postings.get(stem)
+                    if listed is None:
+                        postings[stem] = {key: packed}
+                    else:
+                        listed[key] = packed
+                touched.update(entries)
+            else:
+                for stem, packed in entries.items():
+                    self._set(stem, doc.key, packed, touched)
+            self._forms(doc.forms, 1, touched)
+            self.documents[service_id] = doc
+            self.by_key[doc.key] = service_id
+        elif old is not None:
+            del self.documents[service_id]
+            del self.by_key[old.key]
+        if old is not None:
+            same_key = new is not None and new[0].key == old.key
+            for stem in old.stems:
+                if not (same_key and stem in entries):
+                    self._set(stem, old.key, None, touched)
+            self._forms(old.forms, -1, touched)
+            for item, terms in zip(old.fields, old.terms, strict=True):
+                self._drop_terms(item, terms)
+
+    # ------------------------------------------------------------ a whole catalogue
+    def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
+        services = catalogue.services
+        n = len(services)
+        shards, card_files, key_bits = layout(n)
+        relayout = (shards, card_files, key_bits) != self.layout
+        if relayout or self.keys.keys() != services.keys():
+            self.keys = document_keys(services, key_bits)
+        keys = self.keys
+        opd_slugs, category_slugs = tuple(catalogue.opds), tuple(catalogue.categories)
+        cards_reindexed = (opd_slugs, category_slugs) != self.indices
+        self.indices = (opd_slugs, category_slugs)
+        opd_index = {slug: i for i, slug in enumerate(opd_slugs)}
+        category_index = {slug: i for i, slug in enumerate(category_slugs)}
+        card_shift = key_bits - (card_files.bit_length() - 1)
+
+        touched: set[str] = set()  # stems and words whose postings or presence changed
+        gone = [s for s in self.documents if s not in services]
+        again: list[tuple[str, tuple, tuple, list]] = []  # services to analyse anew
+        recarded: list[str] = []
+        for service_id, service in services.items():
+            deps = (
+                service,
+                catalogue.opds.get(service.opd),
+                *(catalogue.categories.get(c) for c in service.categories),
+                *(catalogue.life_events.get(e) for e in service.life_events),
+            )
+            doc = self.documents.get(service_id)
+            same_key = doc is not None and doc.key == keys[service_id]
+            if (
+                same_key
+                and not cards_reindexed
+                and len(doc.deps) == len(deps)
+                and all(map(operator.is_, doc.deps, deps))
+            ):
+                continue  # the very same records as last time
+            fields = tuple(index_fields(service, catalogue).items())
+            card = _card(service, opd_index, category_index)
+            if same_key and doc.fields == fields:
+                doc.deps = deps
+                if doc.card != card:
+                    doc.card = card
+                    recarded.append(service_id)
+                continue
+            if doc is not None and not same_key:
+                gone.append(service_id)
+            again.append((service_id, deps, fields, card))
+        # all out first, then all in: a service may take the key another one leaves
+        dirty_cards: set[int] = set()
+        card_keys = self.card_keys
+        for service_id in gone:
+            key = self.documents[service_id].key
+            self._put(service_id, None, touched)
+            card_keys[key >> card_shift].discard(key)
+            dirty_cards.add(key >> card_shift)
+        for service_id, deps, fields, card in again:
+            key = keys[service_id]
+            self._put(service_id, self._document(key, deps, fields, card), touched)
+            card_keys[key >> card_shift].add(key)
+            dirty_cards.add(key >> card_shift)
+        for service_id in recarded:
+            dirty_cards.add(self.documents[service_id].key >> card_shift)
+
+        before = dict(self.files)
+        hashes = self.hashes
+        for word in touched:
+            if word not in hashes:
+                hashes[word] = _fnv(word)
+        if relayout:
+            self.layout = (shards, card_files, key_bits)
+            self.shard_words = defaultdict(set)
+            self.letter_words = defaultdict(set)
+            self.card_keys = defaultdict(set)
+            for word in itertools.chain(self.form_users, self.postings):
+                if word not in hashes:
+                    hashes[word] = _fnv(word)
+                self._place(word, shards)
+            for key in self.by_key:
+                self.card_keys[key >> card_shift].add(key)
+            dirty_shards = set(range(shards))
+            dirty_letters = set(self.letter_words)
+            dirty_cards = set(self.card_keys)
+            self.files = {}
+        else:
+            dirty_shards, dirty_letters = set(), set()
+            for word in touched:
+                self._place(word, shards)
+                dirty_shards.add(hashes[word] % shards)
+                if BIGRAM_JOIN not in word:
+                    dirty_letters.add(word[0])
+                # a stem's postings are listed in the shard of every word that has that stem
+                for form in self.stem_forms.get(word, ()):
+                    dirty_shards.add(hashes[form] % shards)
+                    dirty_letters.add(form[0])
+
+        written = [self._write_shard(k) for k in dirty_shards]
+        written += [self._write_vocabulary(letter) for letter in dirty_letters]
+        written += [self._write_cards(c) for c in dirty_cards]
+        meta = self._meta(catalogue, n, shards, card_shift, api_url)
+        self.files["meta.json"] = _dump(meta)
+        files = self.files
+        # a file encoded again may come out the same (a word's rank among its letter's is kept)
+        changed = frozenset(p for p in [*written, "meta.json"] if p in files and files[p] != before.get(p))
+        digest = content_hash(b"".join(k.encode() + v for k, v in sorted(files.items())))
+        return BuiltIndex(files=dict(files), digest=digest, meta=meta, changed=changed)
+
+    def _stem_of(self, word: str) -> str | None:
+        """The stem a listed word stands for: its own, or itself when it is a stem (or phrase) only."""
+        stem = self.form_stem.get(word)
+        if stem is None and word in self.postings:
+            return word
+        return stem
+
+    def _place(self, word: str, shards: int) -> None:
+        """Put a word in (or take it out of) its shard and letter, as it is listed now or not."""
+        listed = word in self.form_users or word in self.postings
+        shard = self.shard_words[self.hashes[word] % shards]
+        letter = None if BIGRAM_JOIN in word else self.letter_words[word[0]]
+        if listed:
+            shard.add(word)
+            if letter is not None:
+                letter.add(word)
+        else:
+            shard.discard(word)
+            if letter is not None:
+                letter.discard(word)
+
+    def _encoded(self, stem: str) -> str:
+        """A stem's stored posting list, as the JSON text of its shard entry ("stem":[...])."""
+        cached = self.encoded.get(stem)
+        if cached is None:
+            cached = self.encoded[stem] = self._encode(stem)
+        if cached[0] is None:  # the document frequencies changed, the postings did not
+            tail = f",{cached[5]}" if cached[5] else ""
+            cached[0] = f"{cached[6]}:[{cached[3]},{cached[4]}{tail}]"
+        return cached[0]
+
+    def _encode(self, stem: str) -> list:
+        """[None (the JSON, made by _encoded), keys kept when capped, rank of the worst kept,
+        df describing, df all, the postings' JSON, the stem's JSON]."""
+        entries = self.postings[stem]
+        df_all = len(entries)
+        df_describing = sum(map(0xFFFF.__lt__, entries.values()))  # d > 0
+        kept, worst = None, None
+        if df_all > MAX_POSTINGS:
+            # the best (d + b); the lower key first among equals
+            best = heapq.nsmallest(MAX_POSTINGS, itertools.starmap(_rank, entries.items()))
+            worst = best[-1]
+            items = sorted((key, entries[key]) for _, key in best)
+            kept = {key for key, _ in items}
+        else:
+            items = sorted(entries.items())
+        flat = []
+        previous = 0
+        for key, packed in items:
+            flat += (key - previous, packed >> 16, packed & 0xFFFF)
+            previous = key
+        return [None, kept, worst, df_describing, df_all, _dump(flat).decode()[1:-1], _dump(stem).decode()]
+
+    def _write_shard(self, k: int) -> str:
+        words = sorted(self.shard_words.get(k, ()))
+        stem_of = self._stem_of
+        forms = {w: ("" if stem_of(w) == w else stem_of(w)) for w in words if BIGRAM_JOIN not in w}
+        stems = sorted({stem_of(w) for w in words} & self.postings.keys())
+        path = f"t/{k}{DATA_SUFFIX}"
+        # the JSON of {"f": forms, "p": {stem: postings}}, from each stem's cached entry
+        text = '{"f":' + _dump(forms).decode() + ',"p":{' + ",".join(map(self._encoded, stems)) + "}}"
+        self.files[path] = _gzip(text.encode())
+        return path
+
+    def _write_vocabulary(self, letter: str) -> str:
+        path = f"v/{letter}{DATA_SUFFIX}"
+        words = self.letter_words.get(letter)
+        if not words:
+            self.letter_words.pop(letter, None)
+            self.files.pop(path, None)
+            return path
+        postings, stem_of = self.postings, self._stem_of
+        ranked = sorted((-len(postings.get(stem_of(w), ())), w) for w in words)
+        self.files[path] = _pack([w for _, w in ranked])
+        return path
+
+    def _write_cards(self, c: int) -> str:
+        path = f"d/{c}{DATA_SUFFIX}"
+        keys = self.card_keys.get(c)
+        if not keys:
+            self.card_keys.pop(c, None)
+            self.files.pop(path, None)
+            return path
+        documents, by_key = self.documents, self.by_key
+        self.files[path] = _pack({str(key): documents[by_key[key]].card for key in sorted(keys)})
+        return path
+
+    def _meta(self, catalogue: Catalogue, n: int, shards: int, card_shift: int, api_url: str | None) -> dict:
+        d = self.analyzer.dictionary
+        meta = {
+            "v": FORMAT_VERSION,
+            "n": n,
+            "shards": shards,
+            "cshift": card_shift,
+            "vocab": sorted(letter for letter, words in self.letter_words.items() if words),
+            "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
+            "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
+            "featured": [[s.id, s.title] for s in catalogue.most_needed(FEATURED_COUNT)],
+            "stop": sorted(d.stop_words),
+            "low": dict(sorted(d.low_weight.items())),
+            "coll": dict(sorted(d.colloquial.items())),
+        }
+        if api_url:
+            meta["api"] = api_url
+        return meta
+
+
+_STATES: weakref.WeakKeyDictionary[Analyzer, _IndexState] = weakref.WeakKeyDictionary()
+_STATES_LOCK = threading.Lock()
+
+
+def _state_for(analyzer: Analyzer) -> _IndexState:
+    with _STATES_LOCK:
+        state = _STATES.get(analyzer)
+        if state is None:
+            state = _STATES[analyzer] = _IndexState(analyzer)
+        return state
 
 
 def build_index(
-    catalogue: Catalogue, analyzer: Analyzer | None = None, api_url: str | None = None
+    catalogue: Catalogue,
+    analyzer: Analyzer | None = None,
+    api_url: str | None = None,
+    *,
+    fresh: bool = False,
 ) -> BuiltIndex:
-    """The index files for `catalogue`; `api_url` tells the page to try that search API first."""
+    """The index files for `catalogue`; `api_url` tells the page to try that search API first.
+
+    The state of the analyzer's last build in this process is updated with what changed;
+    fresh=True starts from nothing (the same bytes, only slower).
+    """
+    analyzer = analyzer or default_analyzer()
+    state = _IndexState(analyzer) if fresh else _state_for(analyzer)
     # Millions of small containers, no reference cycles: the cyclic collector would only
     # traverse them again and again (a third of the build's time at 10k services).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_index(catalogue, analyzer or default_analyzer(), api_url)
+        with state.lock:  # one build at a time uses (and changes) the state
+            return state.update(catalogue, api_url)
     finally:
         if enabled:
             gc.enable()
-
-
-def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) -> BuiltIndex:
-    memo = _memo_for(analyzer)
-    # Related services side by side (same agency, similar titles): the top results of a query
-    # then share result-card chunks, so fewer files are downloaded.
-    services = sorted(catalogue.services.values(), key=lambda s: (s.opd, s.title.lower(), s.id))
-    n = len(services)
-    with _MEMO_LOCK:  # one build at a time uses (and replaces) the memo's fields
-        documents = memo.documents(services, catalogue)
-    # Average field lengths (a cheap word count) for length normalisation.
-    totals: Counter = Counter()
-    for fields in documents:
-        for name, terms in fields:
-            totals[name] += terms.words
-    average = {name: (totals[name] / n if n else 1.0) or 1.0 for name in totals}
-
-    # Per stem: documents, score in the describing fields, score in the body. Each part gets its
-    # own idf: "ktp" is in most services' requirements, but few services are about KTP.
-    form_stem, raw_describing, raw_body = _score(documents, average)
-    del documents
-
-    def idf(df: int) -> float:
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    # Each stem's postings, best MAX_POSTINGS only; the raw lists are dropped as they are used
-    # (at 10k services they hold over a million scores: keeping both would double the memory).
-    capped: dict[str, tuple[list[int], list[float]]] = {}
-    empty: tuple[list[int], list[float]] = ([], [])
-    top = 0.0
-    for stem in raw_describing.keys() | raw_body.keys():
-        d_docs, d_values = raw_describing.pop(stem, empty)
-        b_docs, b_values = raw_body.pop(stem, empty)
-        idf_describing = idf(len(d_docs))
-        if not b_docs:
-            docs, values = d_docs, list(map(idf_describing.__mul__, d_values))
-        else:
-            idf_body = idf(len(set(b_docs).union(d_docs)))
-            if not d_docs:
-                docs, values = b_docs, list(map(idf_body.__mul__, b_values))
-            else:
-                merged = dict(zip(b_docs, map(idf_body.__mul__, b_values), strict=True))
-                for doc, v in zip(d_docs, d_values, strict=True):
-                    merged[doc] = merged.get(doc, 0.0) + v * idf_describing
-                docs = sorted(merged)
-                values = [merged[doc] for doc in docs]
-        if len(docs) > MAX_POSTINGS:
-            # best first; the stable sort keeps the lower document first among equals
-            order = sorted(sorted(range(len(docs)), key=values.__getitem__, reverse=True)[:MAX_POSTINGS])
-            docs, values = [docs[i] for i in order], [values[i] for i in order]
-        top = max(top, max(values))
-        capped[stem] = (docs, values)
-    del raw_describing, raw_body
-    postings: dict[str, list[int]] = {}
-    scale = SCORE_SCALE / (top or 1.0)
-    for stem in list(capped):
-        docs, values = capped.pop(stem)
-        # flat [doc delta, score, doc delta, score, ...]
-        flat = [0] * (2 * len(docs))
-        flat[::2] = map(operator.sub, docs, [0, *docs[:-1]])
-        flat[1::2] = [round(v * scale) or 1 for v in values]  # at least 1: every posting counts
-        postings[stem] = flat
-    for stem in postings:
-        form_stem.setdefault(stem, stem)  # bigrams too: they are placed like words, listed in "p" only
-
-    shards = _shard(form_stem, postings)
-    files: dict[str, bytes] = {}
-    for prefix, forms in shards.items():
-        stems = sorted({form_stem[f] for f in forms} & postings.keys())
-        body = {
-            "f": {
-                f: ("" if form_stem[f] == f else form_stem[f]) for f in sorted(forms) if BIGRAM_JOIN not in f
-            },
-            "p": {s: postings[s] for s in stems},
-        }
-        files[f"t/{prefix}{DATA_SUFFIX}"] = _pack(body)
-
-    # For typo correction across shards: every known word by first letter, most frequent first.
-    vocab: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for form, stem in form_stem.items():
-        if BIGRAM_JOIN not in form:
-            vocab[form[0]].append((-(len(postings.get(stem, ())) // 2), form))
-    for letter, entries in vocab.items():
-        files[f"v/{letter}{DATA_SUFFIX}"] = _pack([form for _, form in sorted(entries)])
-
-    opd_slugs = list(catalogue.opds)
-    category_slugs = list(catalogue.categories)
-    cards = [
-        [
-            s.id,
-            s.title,
-            opd_slugs.index(s.opd) if s.opd in catalogue.opds else -1,
-            [category_slugs.index(c) for c in s.categories if c in catalogue.categories],
-            s.summary,
-        ]
-        for s in services
-    ]
-    per_file = max(CARDS_PER_CHUNK, math.ceil(n / MAX_CARD_FILES))
-    for chunk in range(0, len(cards), per_file):
-        files[f"d/{chunk // per_file}{DATA_SUFFIX}"] = _pack(cards[chunk : chunk + per_file])
-
-    d = analyzer.dictionary
-    meta = {
-        "v": FORMAT_VERSION,
-        "n": n,
-        "chunk": per_file,
-        "shards": len(shards),
-        "vocab": sorted(vocab),
-        "opds": [[slug, o.short_name or o.name] for slug, o in catalogue.opds.items()],
-        "cats": [[slug, c.name] for slug, c in catalogue.categories.items()],
-        "featured": [[s.id, s.title] for s in catalogue.most_needed(FEATURED_COUNT)],
-        "stop": sorted(d.stop_words),
-        "low": dict(sorted(d.low_weight.items())),
-        "coll": dict(sorted(d.colloquial.items())),
-    }
-    if api_url:
-        meta["api"] = api_url
-    files["meta.json"] = _dump(meta)
-    digest = content_hash(b"".join(k.encode() + v for k, v in sorted(files.items())))
-    return BuiltIndex(files=files, digest=digest, meta=meta)
-
-
-def shard_of(key: str, count: int) -> int:
-    """FNV-1a (32 bit) of a word, modulo the shard count; the browser computes the same."""
-    h = 0x811C9DC5
-    for ch in key:
-        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
-    return h % count
-
-
-def _shard(form_stem: dict[str, str], postings: dict[str, list[int]]) -> dict[int, list[str]]:
-    """Spread the words over hashed shards of about MAX_SHARD_BYTES (at most MAX_SHARDS).
-
-    A word's shard is a pure function of the word, so the page needs only the shard count;
-    typo correction uses the per-letter vocabulary files instead of neighbouring words.
-    """
-    # a posting takes at least 4 bytes ("1,1,"): a large catalogue needs no closer estimate
-    if 4 * sum(map(len, postings.values())) // 2 >= MAX_SHARDS * MAX_SHARD_BYTES:
-        count = MAX_SHARDS
-    else:
-        # the JSON "stem":[1,2,...], of a posting list (a list's repr has a space after each comma)
-        posting_bytes = {s: 4 + len(s) + len(str(p)) - len(p) for s, p in postings.items()}
-        total = sum(len(f) + len(stem) + 6 + posting_bytes.get(stem, 0) for f, stem in form_stem.items())
-        count = min(MAX_SHARDS, max(1, math.ceil(total / MAX_SHARD_BYTES)))
-    result: dict[int, list[str]] = {k: [] for k in range(count)}
-    for form in form_stem:
-        result[shard_of(form, count)].append(form)
-    return result

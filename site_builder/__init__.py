@@ -12,10 +12,11 @@ render_page(catalogue, site_url, url, *, assets=None) -> bytes
     One page exactly as a build writes it (preview); pass live_assets(out_dir) to
     match the live site's stylesheet and search scripts.
 rollback(out_dir)    serve the previous build again.
+warm_up(catalogue)   prepare what updates reuse (record digests, search index state) in this process.
 Site(catalogue, site_url).pages()    every page: its path, template and the records it shows.
 """
 
-from .build import BuildError, BuildReport, build_portal, live_assets, render_page
+from .build import BuildError, BuildReport, build_portal, live_assets, render_page, warm_up
 from .publish import rollback
 from .site import Page, Site
 from .theme import Assets
@@ -30,4 +31,5 @@ __all__ = [
     "live_assets",
     "render_page",
     "rollback",
+    "warm_up",
 ]

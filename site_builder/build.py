@@ -1,5 +1,10 @@
 """build_portal: catalogue records in, a complete static portal out, switched in atomically.
 
+This module orders the steps of one build (BuildJob); each step lives in its own module:
+files.py (writing a page, hard-linking a file with its .br/.gz), fingerprints.py (which pages
+changed), rendering.py (Pelican, parallel rendering), publish.py (build folders, the atomic
+switch, spares), and search.portal writes the search index.
+
 Where a full build's time goes and what is done about it (figures in benchmarks/build.py):
 - no reading or Markdown: records come parsed and their description is sanitised HTML;
 - templates compile once (Pelican's Jinja environment, auto_reload off) and pages are written
@@ -18,16 +23,13 @@ Where a full build's time goes and what is done about it (figures in benchmarks/
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib.util
 import multiprocessing
 import os
 import shutil
-import tempfile
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,16 +39,22 @@ from catalogue import Catalogue, RecordError
 
 from . import publish
 from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
-from .site import Page, Site, record_digest
-from .theme import THEME_DIR, Assets, render, standalone_environment, theme_fingerprint, write_theme_assets
+from .errors import BuildError
+from .files import link_copies, link_page, refresh_pages, same_bytes, unlink_with_copies
+from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
+from .rendering import PARALLEL_MIN_PAGES, render_pages, run_pelican
+from .site import Page, Site
+from .theme import THEME_DIR, Assets, render, standalone_environment, write_theme_assets
 
-BUILDER_VERSION = "1"  # bump when output changes without a theme change, to invalidate reuse
-WRITER_THREADS = 4  # per render process
-PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
-
-
-class BuildError(Exception):
-    """The portal could not be built; the live folder was not touched."""
+__all__ = [
+    "BUILDER_VERSION",
+    "BuildError",
+    "BuildReport",
+    "build_portal",
+    "live_assets",
+    "render_page",
+    "warm_up",
+]
 
 
 @dataclass
@@ -164,55 +172,6 @@ def build_portal(
     )
 
 
-def run_pelican(job: BuildJob, theme_dir: Path, site_url: str) -> None:
-    """Pelican as a library: our plugin's generator does the work; built-in content is switched off."""
-    from pelican import Pelican
-    from pelican.log import console
-    from pelican.settings import read_settings
-
-    from . import pelican_plugin
-    from .theme import JINJA_OPTIONS
-
-    with tempfile.TemporaryDirectory(prefix="santer-pelican-") as empty_content:
-        settings = read_settings(
-            override={
-                "PATH": empty_content,
-                "OUTPUT_PATH": str(job.build_dir),
-                "THEME": str(theme_dir),
-                "SITEURL": site_url.rstrip("/"),
-                "SITENAME": "Santer",
-                "DEFAULT_LANG": "id",
-                "READERS": {"rst": None, "html": None, "htm": None},  # no source files to read
-                "TIMEZONE": "Asia/Makassar",
-                "PLUGINS": [pelican_plugin],
-                "JINJA_ENVIRONMENT": dict(JINJA_OPTIONS),
-                "ARTICLE_PATHS": [],
-                "PAGE_PATHS": [],
-                "STATIC_PATHS": [],
-                "THEME_STATIC_PATHS": [],
-                "DIRECT_TEMPLATES": [],
-                "PAGINATED_TEMPLATES": {},
-                "FEED_ALL_ATOM": None,
-                "CATEGORY_FEED_ATOM": None,
-                "TRANSLATION_FEED_ATOM": None,
-                "AUTHOR_FEED_ATOM": None,
-                "AUTHOR_FEED_RSS": None,
-                "DELETE_OUTPUT_DIRECTORY": False,
-                "CACHE_CONTENT": False,
-                "LOAD_CONTENT_CACHE": False,
-                pelican_plugin.JOB_SETTING: job,
-            }
-        )
-        quiet = console.quiet
-        console.quiet = True  # Pelican prints "Done: 0 articles…" about its own, unused, generators
-        try:
-            Pelican(settings).run()
-        finally:
-            console.quiet = quiet
-    if job.env is None:
-        raise BuildError("Pelican did not run the Santer generator (plugin not registered).")
-
-
 @dataclass
 class _EarlyPages:
     """Pages put in place while the search index is built (see BuildJob._start_linking)."""
@@ -245,10 +204,7 @@ class BuildJob:
         self.rendered = 0
         self.reused = 0
         self._made_dirs: set[Path] = set()  # one mkdir per folder, not per linked page
-        # record_digest by record identity (with the record, so a reused id is never mistaken)
-        self._digests: dict[int, tuple[object, str]] = {}
-        self._theme_fingerprint: str | None = None
-        self._page_fingerprints: tuple[str, dict[str, str]] | None = None  # (salt, all but /cari/)
+        self._fingerprinter = Fingerprints(self.pages, self.theme_dir, site.site_url)
         self._early: _EarlyPages | None = None
         self.recycled: dict[str, str] | None = recycled
 
@@ -337,55 +293,17 @@ class BuildJob:
         args = (str(self.previous), str(self.build_dir), stale, gone, unchanged)
         if len(stale) + len(unchanged) < PARALLEL_MIN_PAGES:
             done: Future = Future()
-            done.set_result(_refresh_pages(*args))
+            done.set_result(refresh_pages(*args))
             return _EarlyPages(page_assets, done, None, kept)
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        return _EarlyPages(page_assets, pool.submit(_refresh_pages, *args), pool, kept)
+        return _EarlyPages(page_assets, pool.submit(refresh_pages, *args), pool, kept)
 
     def _fingerprints(self, page_assets: dict, search_scripts: list[str] | None) -> dict[str, str]:
-        """Each page's inputs, hashed; search_scripts=None leaves out the search page.
-
-        The other pages' fingerprints are computed once per build for the same page assets
-        (the early linking and prepare() ask for them both).
-        """
-        if self._theme_fingerprint is None:
-            self._theme_fingerprint = theme_fingerprint(self.theme_dir)
-        salt = "|".join((BUILDER_VERSION, self._theme_fingerprint, self.site.site_url, repr(page_assets)))
-        if self._page_fingerprints is None or self._page_fingerprints[0] != salt:
-            pages = [page for page in self.pages if page.template != "search.html"]
-            self._page_fingerprints = (salt, self._hash_pages(salt, "", pages))
-        fingerprints = dict(self._page_fingerprints[1])
-        if search_scripts is not None:
-            search_pages = [page for page in self.pages if page.template == "search.html"]
-            fingerprints.update(self._hash_pages(salt, repr(search_scripts), search_pages))
-        return fingerprints
-
-    def _hash_pages(self, salt: str, extra: str, pages: list[Page]) -> dict[str, str]:
-        digests = self._digests
-        known = _DIGEST_MEMO
-
-        def digest(record) -> str:
-            if record is None:
-                return "-"
-            key = id(record)
-            entry = digests.get(key)
-            if entry is None:
-                entry = known.get(key)
-                if entry is None or entry[0] is not record:  # an id may be reused by a new record
-                    entry = (record, record_digest(record))
-                digests[key] = entry
-            return entry[1]
-
-        fingerprints = {}
-        for page in pages:
-            text = "\0".join((salt, extra, page.path, page.template, *(digest(d) for d in page.deps)))
-            fingerprints[page.path] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-        return fingerprints
+        return self._fingerprinter.of(page_assets, search_scripts)
 
     def remember_digests(self) -> None:
         """Let the next build in this process start from this one's record digests."""
-        global _DIGEST_MEMO
-        _DIGEST_MEMO = self._digests
+        self._fingerprinter.remember()
 
     def prepare(self, env) -> None:
         """Called by the Pelican generator with its Jinja environment: compile every template once."""
@@ -418,9 +336,7 @@ class BuildJob:
 
     def _undo_early_links(self) -> None:
         for relative in self._early_links():
-            for suffix in ("", ".br", ".gz"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.build_dir / f"{relative}{suffix}")
+            unlink_with_copies(self.build_dir / relative)
         self._early = None
 
     def write_pages(self) -> None:
@@ -435,46 +351,10 @@ class BuildJob:
             else:
                 queue.append(index)
         self.rendered = len(queue)
-        if len(queue) < PARALLEL_MIN_PAGES or self.jobs < 2:
-            self.render_indices(queue)
-            return
-        global _ACTIVE_JOB
-        _ACTIVE_JOB = self
-        chunks = [queue[i :: self.jobs * 4] for i in range(self.jobs * 4)]
-        try:
-            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
-                try:
-                    for future in futures:
-                        future.result()
-                except BaseException:
-                    pool.shutdown(cancel_futures=True)
-                    raise
-        finally:
-            _ACTIVE_JOB = None
-
-    def render_indices(self, indices: list[int]) -> int:
-        """Render, write and compress pages; file creation waits on the disk, so threads do it."""
-        compressor = PortalCompressor()
-        replace = self.recycled is not None
-        with ThreadPoolExecutor(WRITER_THREADS) as writers:
-            pending = []
-            for index in indices:
-                page = self.pages[index]
-                try:
-                    data = render(self.env, page, self.assets)
-                except Exception as exc:
-                    raise BuildError(
-                        f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
-                    ) from None
-                path = str(self.build_dir / page.path)
-                pending.append(writers.submit(_write_page, compressor, path, data, replace))
-            for future in pending:
-                future.result()
-        return len(indices)
+        render_pages(self, queue)
 
     def _link_previous(self, relative: str) -> bool:
-        return _link_page(self.previous, self.build_dir, relative, self._made_dirs)
+        return link_page(self.previous, self.build_dir, relative, self._made_dirs)
 
     # ---------------------------------------------------------------- the rest
     def write_extras(self) -> None:
@@ -522,11 +402,8 @@ class BuildJob:
                         old = os.path.join(old_root, os.path.relpath(new, new_root))
                         if name.endswith((".br", ".gz")) or f"{name}.br" in names or f"{name}.gz" in names:
                             continue  # already linked with its compressed copies by search.portal
-                        if not _same_bytes(old, new):
-                            continue
-                        for suffix in (".br", ".gz"):
-                            with contextlib.suppress(FileNotFoundError, FileExistsError):
-                                os.link(old + suffix, new + suffix)
+                        if same_bytes(old, new):
+                            link_copies(old, new)
 
     def manifest(self) -> dict:
         return {
@@ -537,83 +414,18 @@ class BuildJob:
         }
 
 
-_ACTIVE_JOB: BuildJob | None = None
-# The last build's record digests. The publish worker keeps unchanged records between updates
-# (cms.publishing.live), so hashing 10k service records again each time is avoided.
-_DIGEST_MEMO: dict[int, tuple[object, str]] = {}
 SEARCH_DIR = "_search"
 
 
-def _same_bytes(a: str, b: str) -> bool:
-    try:
-        if os.path.getsize(a) != os.path.getsize(b):
-            return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            return fa.read() == fb.read()
-    except FileNotFoundError:
-        return False
+def warm_up(catalogue: Catalogue) -> None:
+    """Prepare in this process what an update reuses: the record digests of every page and the
+    search index state. A long-running publisher calls it when it starts, so its first update
+    costs what any later one does."""
+    remember_records(catalogue)
+    if importlib.util.find_spec("search.static_index") is not None:
+        from search.static_index import build_index
 
-
-def _write_page(compressor: PortalCompressor, path: str, data: bytes, replace: bool = False) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if replace:
-        # In a recycled build a file left here would be a hard link into the live build: writing
-        # through it would change the live site. (Stale pages are unlinked already; this makes sure.)
-        for suffix in ("", ".br", ".gz"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path + suffix)
-    with open(path, "wb") as fh:
-        fh.write(data)
-    compressor.compress_data(path, data)  # brotli and zlib release the GIL while compressing
-
-
-def _link_page(previous: Path, build_dir: Path, relative: str, made_dirs: set[Path]) -> bool:
-    """Hard-link a page and its .br/.gz from the previous build; False when it cannot."""
-    source = previous / relative
-    target = build_dir / relative
-    if target.parent not in made_dirs:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        made_dirs.add(target.parent)
-    try:
-        os.link(source, target)
-    except OSError:
-        return False  # missing, another file system or no hard links: render instead
-    for suffix in (".br", ".gz"):
-        with contextlib.suppress(FileNotFoundError):
-            os.link(f"{source}{suffix}", f"{target}{suffix}")
-    return True
-
-
-def _link_pages(previous: str, build_dir: str, paths: list[str]) -> list[str]:
-    """Runs in a forked process: the pages it could link (the others are rendered)."""
-    made: set[Path] = set()
-    return [relative for relative in paths if _link_page(Path(previous), Path(build_dir), relative, made)]
-
-
-def _refresh_pages(
-    previous: str, build_dir: str, stale: list[str], gone: list[str], link: list[str]
-) -> list[str]:
-    """Unlink the `stale` pages (with .br/.gz) of a recycled build, drop the folders of those `gone`
-    from the site, then link `link` from the live build; returns the pages linked."""
-    for relative in stale:
-        for suffix in ("", ".br", ".gz"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(build_dir, relative + suffix))
-    root = Path(build_dir)
-    for relative in gone:
-        folder = (root / relative).parent
-        while folder != root:
-            try:
-                folder.rmdir()
-            except OSError:  # not empty: other pages live there
-                break
-            folder = folder.parent
-    return _link_pages(previous, build_dir, link) if link else []
-
-
-def _render_chunk(indices: list[int]) -> int:
-    """Runs in a forked worker: the job (templates compiled, catalogue loaded) is inherited."""
-    return _ACTIVE_JOB.render_indices(indices)
+        build_index(catalogue)
 
 
 def search_page_scripts() -> list[str]:

@@ -179,14 +179,23 @@
     return f[form] || form;
   };
 
+  // BM25's idf, rounded to 6 decimals as the index builder does (Python and JS then agree exactly).
+  function idf(df, n) {
+    return Math.floor(Math.log(1 + (n - df + 0.5) / (df + 0.5)) * 1e6 + 0.5) / 1e6;
+  }
+
+  // [df describing, df all, (key delta, d, b)...] -> Map doc key -> d x idf describing + b x idf all
   Index.prototype.postings = function (form, stem) {
     var p = this.shard(form).p;
-    var flat = Object.prototype.hasOwnProperty.call(p, stem) ? p[stem] : [];
     var out = new Map();
+    if (!Object.prototype.hasOwnProperty.call(p, stem)) return out;
+    var flat = p[stem];
+    var n = this.meta.n;
+    var idfDescribing = idf(flat[0], n), idfAll = idf(flat[1], n);
     var doc = 0;
-    for (var i = 0; i < flat.length; i += 2) {
+    for (var i = 2; i < flat.length; i += 3) {
       doc += flat[i];
-      out.set(doc, flat[i + 1]);
+      out.set(doc, flat[i + 1] * idfDescribing + flat[i + 2] * idfAll);
     }
     return out;
   };
@@ -341,10 +350,11 @@
 
   Index.prototype.cardsFor = function (docs) {
     var self = this;
-    var size = this.meta.chunk;
+    // a card file holds the documents whose key has the same high bits: {key: card}
+    var shift = this.meta.cshift;
     var chunks = [];
     docs.forEach(function (doc) {
-      var c = Math.floor(doc / size);
+      var c = doc >>> shift;
       if (chunks.indexOf(c) < 0) chunks.push(c);
     });
     return Promise.all(chunks.map(function (c) {
@@ -352,7 +362,7 @@
       return self.cards[c];
     })).then(function () {
       return Promise.all(docs.map(function (doc) {
-        return self.cards[Math.floor(doc / size)].then(function (chunk) { return chunk[doc % size]; });
+        return self.cards[doc >>> shift].then(function (chunk) { return chunk[String(doc)]; });
       }));
     });
   };

@@ -2,6 +2,9 @@
 
 import dataclasses
 
+import pytest
+
+from search import static_index
 from search.analysis import Analyzer
 from search.portal import URL_ROOT, write_search_assets
 from search.query import StaticSearcher
@@ -49,3 +52,99 @@ def test_unchanged_index_files_come_from_the_live_build(shared_catalogue, tmp_pa
     linked = {k for k in updated if k in old and updated[k].stat().st_ino == old[k].stat().st_ino}
     assert same and linked == same  # unchanged files are the live build's own, changed ones new
     assert len(same) < len(updated)
+
+
+def _same_as_fresh(index, catalogue):
+    fresh = build_index(catalogue, Analyzer(), fresh=True)
+    assert index.files.keys() == fresh.files.keys()
+    assert [k for k in fresh.files if index.files[k] != fresh.files[k]] == []
+    assert index.digest == fresh.digest
+    return fresh
+
+
+@pytest.mark.parametrize("cap", [static_index.MAX_POSTINGS, 4])
+def test_each_kind_of_publish_rewrites_few_files_and_equals_a_fresh_build(shared_catalogue, cap, monkeypatch):
+    """Edited, new and unpublished services, a renamed OPD: what the publish worker does in turn
+    (also with posting lists capped at 4, as most lists of a large catalogue are)."""
+    monkeypatch.setattr(static_index, "MAX_POSTINGS", cap)
+    analyzer = Analyzer()
+    catalogue = shared_catalogue
+    full = build_index(catalogue, analyzer)
+    assert full.changed == full.files.keys()  # the first build writes everything
+    ids = sorted(catalogue.services)
+
+    # an edited service
+    catalogue = edited(catalogue, ids[10], summary="Ringkasan baru: penyulingan minyak atsiri.")
+    index = build_index(catalogue, analyzer)
+    _same_as_fresh(index, catalogue)
+    assert "meta.json" not in index.changed  # the same number of services
+    assert len(index.changed) < len(index.files) / 3
+    assert StaticSearcher(index.files).search("penyulingan atsiri", 1)[0][0] == ids[10]
+
+    # a new service
+    new = dataclasses.replace(
+        catalogue.services[ids[20]], id="layanan-baru-budidaya-lebah", title="Budidaya Lebah Madu"
+    )
+    catalogue = dataclasses.replace(catalogue, services={**catalogue.services, new.id: new})
+    index = build_index(catalogue, analyzer)
+    _same_as_fresh(index, catalogue)
+    assert len([p for p in index.changed if p.startswith("d/")]) == 1  # no other service renumbered
+    assert StaticSearcher(index.files).search("lebah madu", 1)[0][0] == new.id
+
+    # an unpublished service
+    services = dict(catalogue.services)
+    del services[ids[30]]
+    catalogue = dataclasses.replace(catalogue, services=services)
+    index = build_index(catalogue, analyzer)
+    _same_as_fresh(index, catalogue)
+    assert len([p for p in index.changed if p.startswith("d/")]) == 1  # no other service renumbered
+    assert ids[30] not in {
+        sid for sid, _ in StaticSearcher(index.files).search(catalogue.services[ids[31]].title, 50)
+    }
+
+    # a renamed OPD: every one of its services changes
+    slug = catalogue.services[ids[0]].opd
+    opd = dataclasses.replace(catalogue.opds[slug], name="Dinas Pelayanan Terpadu Zamrud Khatulistiwa")
+    catalogue = dataclasses.replace(catalogue, opds={**catalogue.opds, slug: opd})
+    index = build_index(catalogue, analyzer)
+    _same_as_fresh(index, catalogue)
+    found = {sid for sid, _ in StaticSearcher(index.files).search("zamrud khatulistiwa", 200)}
+    expected = {s.id for s in catalogue.services.values() if s.opd == slug}
+    assert found == expected if cap >= len(expected) else found and found <= expected
+
+
+def test_a_catalogue_that_doubles_or_halves_is_laid_out_anew_and_still_equals_a_fresh_build(
+    shared_catalogue,
+):
+    analyzer = Analyzer()
+    build_index(shared_catalogue, analyzer)
+    kept = dict(sorted(shared_catalogue.services.items())[:60])  # 151 -> 60 services: fewer shards
+    small = dataclasses.replace(shared_catalogue, services=kept)
+    index = build_index(small, analyzer)
+    assert index.meta["shards"] < 256
+    _same_as_fresh(index, small)
+    index = build_index(shared_catalogue, analyzer)  # and back
+    assert index.meta["shards"] == 256
+    _same_as_fresh(index, shared_catalogue)
+
+
+def test_colliding_document_keys_move_with_the_services_and_equal_a_fresh_build(
+    shared_catalogue, monkeypatch
+):
+    # a key space as large as the catalogue: many ids hash to a taken key and take the next free one
+    monkeypatch.setattr(static_index, "KEY_SPARE_BITS", 0)
+    analyzer = Analyzer()
+    build_index(shared_catalogue, analyzer)
+    keys = static_index.document_keys(shared_catalogue.services, 8)
+    assert len(set(keys.values())) == len(keys)
+    services = dict(shared_catalogue.services)
+    for service_id in sorted(services)[::7]:  # out: the services after them in a chain move back
+        del services[service_id]
+    fewer = dataclasses.replace(shared_catalogue, services=services)
+    index = build_index(fewer, analyzer)
+    _same_as_fresh(index, fewer)
+    index = build_index(shared_catalogue, analyzer)  # and in again
+    _same_as_fresh(index, shared_catalogue)
+    searcher = StaticSearcher(index.files)
+    for service in list(shared_catalogue.services.values())[:20]:
+        assert service.id in [sid for sid, _ in searcher.search(service.title, 10)], service.title

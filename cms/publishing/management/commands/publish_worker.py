@@ -36,6 +36,7 @@ from django_tasks_db.models import DBTaskResult
 from cms.links.models import LinkStatus
 from cms.publishing.models import PublishRun, UpdateRequest
 from cms.publishing.queue import LINKS_QUEUE, MAX_REASONS, PORTAL_QUEUE, check_links_task, enqueue_update
+from cms.publishing.runner import warm_up
 from cms.publishing.wake import Listener
 from cms.publishing.worker import PortalWorker, make_worker, recover_stale, run_ready, tidy_memory
 
@@ -172,6 +173,8 @@ class Command(BaseCommand):
         scheduler = threading.Event()
         wakeables = [w.woken for w in workers] + [scheduler]
         threading.Thread(target=self._wake_loop, args=(listener, wakeables), daemon=True).start()
+        # Exports the live catalogue and builds the search index state while no publish waits.
+        threading.Thread(target=self._warm_up, daemon=True).start()
         threading.Thread(target=self._scheduler_loop, args=(scheduler, not no_links), daemon=True).start()
         for worker in workers[1:]:
             threading.Thread(target=self._queue_loop, args=(worker,), daemon=True).start()
@@ -190,6 +193,13 @@ class Command(BaseCommand):
             listener = Listener.acquire()
         connection.close()  # the threads open their own
         return listener
+
+    @staticmethod
+    def _warm_up():
+        try:
+            warm_up()
+        finally:
+            connection.close()
 
     @staticmethod
     def _wake_loop(listener: Listener, wakeables: list[threading.Event]):

@@ -1,0 +1,119 @@
+"""Rendering pages: Pelican as a library, and the pages rendered, written and compressed in
+parallel (forked worker processes share the compiled templates and the catalogue; threads
+wait on the disk).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+from .compress import PortalCompressor
+from .errors import BuildError
+from .files import write_page
+from .theme import render
+
+WRITER_THREADS = 4  # per render process
+PARALLEL_MIN_PAGES = 400  # below this, starting worker processes costs more than it saves
+
+
+def run_pelican(job, theme_dir: Path, site_url: str) -> None:
+    """Pelican as a library: our plugin's generator does the work (job.prepare, job.write_pages);
+    built-in content is switched off."""
+    from pelican import Pelican
+    from pelican.log import console
+    from pelican.settings import read_settings
+
+    from . import pelican_plugin
+    from .theme import JINJA_OPTIONS
+
+    with tempfile.TemporaryDirectory(prefix="santer-pelican-") as empty_content:
+        settings = read_settings(
+            override={
+                "PATH": empty_content,
+                "OUTPUT_PATH": str(job.build_dir),
+                "THEME": str(theme_dir),
+                "SITEURL": site_url.rstrip("/"),
+                "SITENAME": "Santer",
+                "DEFAULT_LANG": "id",
+                "READERS": {"rst": None, "html": None, "htm": None},  # no source files to read
+                "TIMEZONE": "Asia/Makassar",
+                "PLUGINS": [pelican_plugin],
+                "JINJA_ENVIRONMENT": dict(JINJA_OPTIONS),
+                "ARTICLE_PATHS": [],
+                "PAGE_PATHS": [],
+                "STATIC_PATHS": [],
+                "THEME_STATIC_PATHS": [],
+                "DIRECT_TEMPLATES": [],
+                "PAGINATED_TEMPLATES": {},
+                "FEED_ALL_ATOM": None,
+                "CATEGORY_FEED_ATOM": None,
+                "TRANSLATION_FEED_ATOM": None,
+                "AUTHOR_FEED_ATOM": None,
+                "AUTHOR_FEED_RSS": None,
+                "DELETE_OUTPUT_DIRECTORY": False,
+                "CACHE_CONTENT": False,
+                "LOAD_CONTENT_CACHE": False,
+                pelican_plugin.JOB_SETTING: job,
+            }
+        )
+        quiet = console.quiet
+        console.quiet = True  # Pelican prints "Done: 0 articles…" about its own, unused, generators
+        try:
+            Pelican(settings).run()
+        finally:
+            console.quiet = quiet
+    if job.env is None:
+        raise BuildError("Pelican did not run the Santer generator (plugin not registered).")
+
+
+def render_pages(job, indices: list[int]) -> None:
+    """Render `job.pages[i]` for each index into the build, in worker processes when there are many."""
+    if len(indices) < PARALLEL_MIN_PAGES or job.jobs < 2:
+        render_indices(job, indices)
+        return
+    global _ACTIVE_JOB
+    _ACTIVE_JOB = job
+    chunks = [indices[i :: job.jobs * 4] for i in range(job.jobs * 4)]
+    try:
+        with ProcessPoolExecutor(job.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+    finally:
+        _ACTIVE_JOB = None
+
+
+def render_indices(job, indices: list[int]) -> int:
+    """Render, write and compress pages; file creation waits on the disk, so threads do it."""
+    compressor = PortalCompressor()
+    replace = job.recycled is not None
+    with ThreadPoolExecutor(WRITER_THREADS) as writers:
+        pending = []
+        for index in indices:
+            page = job.pages[index]
+            try:
+                data = render(job.env, page, job.assets)
+            except Exception as exc:
+                raise BuildError(
+                    f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
+                ) from None
+            path = str(job.build_dir / page.path)
+            pending.append(writers.submit(write_page, compressor, path, data, replace))
+        for future in pending:
+            future.result()
+    return len(indices)
+
+
+_ACTIVE_JOB = None  # the job the forked render processes inherit
+
+
+def _render_chunk(indices: list[int]) -> int:
+    """Runs in a forked worker: the job (templates compiled, catalogue loaded) is inherited."""
+    return render_indices(_ACTIVE_JOB, indices)
