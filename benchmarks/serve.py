@@ -1,5 +1,9 @@
 """Portal serving throughput: gunicorn + WhiteNoise (cms/gunicorn.conf.py) vs Debian's nginx.
 
+Rows: plain nginx on the build folder (the reference), deploy/nginx/santer.conf in front of
+gunicorn (the production recipe; needs libnginx-mod-http-brotli-static), and gunicorn alone.
+Each server is asked for a service page and for a missing page (the portal's 404).
+
     .venv/bin/python benchmarks/serve.py                # one wrk run each, 10 s, 50 connections
     .venv/bin/python benchmarks/serve.py --wsgi         # also the WSGI front door (gthread, sync)
     .venv/bin/python benchmarks/serve.py --rounds 3     # alternate the servers, print medians
@@ -158,6 +162,32 @@ def run_nginx(tmp: Path, portal: Path, args) -> tuple[float, float]:
         stop(nginx)
 
 
+def local_nginx_available() -> bool:
+    from deploy import local_nginx
+
+    return local_nginx.available()
+
+
+def run_deploy_nginx(tmp: Path, portal: Path, args) -> tuple[float, float]:
+    """deploy/nginx/santer.conf (the production recipe) in front of gunicorn, as a city would run it."""
+    from deploy import local_nginx
+
+    app_port, port = free_port(), free_port()
+    app = gunicorn(tmp, portal, app_port, "cms.asgi:application", None, [])
+    nginx = None
+    try:
+        wait_for(app_port, app)
+        site = tmp / "deploy-nginx"
+        site.mkdir(exist_ok=True)
+        nginx = local_nginx.start(site, port, portal, app_port, workers=os.cpu_count() or 2)
+        wait_for(port, nginx)
+        return rates(port, args)
+    finally:
+        if nginx is not None:
+            stop(nginx)
+        stop(app)
+
+
 def candidates(bin_dir: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Web server commands ({port}: the free port) and their environment, two processes each."""
     gunicorn = [str(bin_dir / "gunicorn"), "--config", "cms/gunicorn.conf.py", "--bind", "127.0.0.1:{port}"]
@@ -308,6 +338,9 @@ def main() -> None:
             )
         for _ in range(args.rounds):
             results.setdefault("nginx", []).append(run_nginx(tmp, portal, args))
+            if local_nginx_available():
+                production = run_deploy_nginx(tmp, portal, args)
+                results.setdefault("nginx deploy/ (production)", []).append(production)
             for label, (app, worker_class, extra) in variants:
                 port = free_port()
                 server = gunicorn(tmp, portal, port, app, worker_class, extra)

@@ -8,6 +8,9 @@ need=()
 command -v chromium >/dev/null || need+=(chromium)
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v npm >/dev/null || need+=(npm)
+# deploy/nginx/santer.conf, run by tests/test_nginx.py: Debian's nginx with brotli_static.
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+[ -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ] || need+=(libnginx-mod-http-brotli-static)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Needs root to install: ${need[*]} (apt-get install ${need[*]})" >&2

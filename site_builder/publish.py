@@ -37,6 +37,7 @@ from pathlib import Path
 
 PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
+PREVIOUS = ".previous"  # a symlink to the build served before the live one
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 # Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
 # retired long enough ago (a spare costs its folders, ~45 MB at 10k services).
@@ -169,6 +170,12 @@ def switch(out_dir: Path, build: Path) -> None:
         # move it aside once (it stays available as a build), then link.
         os.rename(out_dir, builds_dir(out_dir) / f"00000000T000000.000000-legacy-{secrets.token_hex(3)}")
     retiring = current_build(out_dir) if out_dir.is_symlink() else None
+    if retiring is not None and retiring.name != build.name:
+        # builds/.previous names the build served until now, before the switch: a static server
+        # (deploy/nginx/santer.conf) answers from it the hashed files a page it just served needs.
+        previous = builds_dir(out_dir) / f".link-{secrets.token_hex(4)}"
+        os.symlink(retiring.name, previous)
+        os.replace(previous, builds_dir(out_dir) / PREVIOUS)
     os.replace(link, out_dir)
     _fsync_dir(out_dir.parent)
     if retiring is not None and retiring.name != build.name:
@@ -184,7 +191,10 @@ def completed_builds(out_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_dir() and not p.name.endswith(PARTIAL) and not p.name.startswith((TRASH, ".link-"))
+        if p.is_dir()
+        and not p.is_symlink()  # builds/.previous
+        and not p.name.endswith(PARTIAL)
+        and not p.name.startswith((TRASH, ".link-"))
     )
 
 
