@@ -41,7 +41,7 @@ MIX = {
 
 LUA = r"""
 local paths, i, html = {}, 0, false
-local incomplete, missing = 0, 0
+incomplete, missing = 0, 0  -- globals: done() reads them from each thread with thread:get()
 local threads = {}
 
 function setup(thread) table.insert(threads, thread) end
@@ -83,11 +83,8 @@ def route_paths(server) -> dict[str, tuple[bool, list[str]]]:
         pages.append("/" if folder == "." else f"/{folder}/")
     assets = sorted(
         "/" + p.relative_to(portal).as_posix()
-        for p in [
-            *portal.glob("_search/*.js"),
-            *portal.glob("_search/*/meta.json"),
-            *portal.glob("assets/*.css"),
-        ]
+        # Not the index fragments (_search/<hash>/…): each publish names them anew in the new pages.
+        for p in [*portal.glob("_search/*.js"), *portal.glob("assets/*.css")]
     )
     return {
         "portal pages": (True, pages),

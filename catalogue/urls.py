@@ -12,40 +12,43 @@ ALL_SERVICES = "/layanan/"  # the A–Z list
 ALL_APPS = "/aplikasi/"
 NOT_FOUND_FILE = "404.html"
 
-# Per record kind: the URL of one record's page, with {slug} for its id or slug.
-PATTERNS = {
-    "service": "/layanan/{slug}/",
-    "opd": "/opd/{slug}/",
-    "category": "/kategori/{slug}/",
-    "life_event": "/peristiwa/{slug}/",
-    "app": "/aplikasi/{slug}/",
+# Per record kind: the folder of its pages; one record's page is <folder><slug>/.
+FOLDERS = {
+    "service": "/layanan/",
+    "opd": "/opd/",
+    "category": "/kategori/",
+    "life_event": "/peristiwa/",
+    "app": "/aplikasi/",
     # A life event's journey (its steps in order) is shown on the life event's own page.
-    "journey": "/peristiwa/{slug}/",
+    "journey": "/peristiwa/",
 }
+PATTERNS = {kind: folder + "{slug}/" for kind, folder in FOLDERS.items()}
+# Plain f-strings below, not PATTERNS[...].format(): the templates call these for every link.
+_SERVICE, _OPD, _CATEGORY, _LIFE_EVENT, _APP, _JOURNEY = FOLDERS.values()
 
 
 def service(service_id: str) -> str:
-    return PATTERNS["service"].format(slug=service_id)
+    return f"{_SERVICE}{service_id}/"
 
 
 def opd(slug: str) -> str:
-    return PATTERNS["opd"].format(slug=slug)
+    return f"{_OPD}{slug}/"
 
 
 def category(slug: str) -> str:
-    return PATTERNS["category"].format(slug=slug)
+    return f"{_CATEGORY}{slug}/"
 
 
 def life_event(slug: str) -> str:
-    return PATTERNS["life_event"].format(slug=slug)
+    return f"{_LIFE_EVENT}{slug}/"
 
 
 def app(slug: str) -> str:
-    return PATTERNS["app"].format(slug=slug)
+    return f"{_APP}{slug}/"
 
 
 def journey(slug: str) -> str:
-    return PATTERNS["journey"].format(slug=slug)
+    return f"{_JOURNEY}{slug}/"
 
 
 def for_scripts() -> dict[str, str]:

@@ -118,6 +118,7 @@ def check_url(url: str, *, timeout: float = 10.0, max_redirects: int = 5) -> Che
 
     A timeout is not retried with GET: the link would only take twice as long to be called slow.
     """
+    client()  # made (TLS context and all) before the clock starts: latency is the link's own
     started = time.perf_counter()
     outcome = _attempt(url, "HEAD", timeout, max_redirects)
     if not outcome.ok and not outcome.timed_out:

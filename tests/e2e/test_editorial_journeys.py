@@ -1,14 +1,12 @@
 """The editorial journeys through a real browser on the production set-up (tests/e2e/conftest.py).
 
 An OPD editor changes a service and submits it; a reviewer approves it and the live portal shows
-it within seconds; an admin adds an app and a service; a scheduled change goes live by itself.
+it within seconds; an admin adds an app and a service.
 The tests of this module run in order and build on each other, as the people do.
 """
 
-import datetime
 import re
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -86,7 +84,6 @@ def test_reviewer_approves_and_the_portal_and_search_show_it_within_5_seconds(
     task.locator("button:has-text('Menyetujui')").click()
     approved = time.monotonic()
     task.wait_for(state="detached")  # the dashboard comes back without the task
-    assert "KTP Elektronik" in page.inner_text("#portal-updates-section")  # and its portal update
 
     took = production_server.wait_for_portal(f"/layanan/{OWN_SERVICE}/", NEW_REQUIREMENT, timeout=5)
     assert time.monotonic() - approved < 5, f"live after {time.monotonic() - approved:.1f} s"
@@ -154,29 +151,3 @@ def test_admin_creates_an_app_and_a_service_the_deep_link_field_refuses_unsafe_l
     portal.goto(path)
     axe(portal)
     portal.close()
-
-
-def test_a_scheduled_change_goes_live_by_itself(production_server, admin_page):
-    page = admin_page("admin")
-    service_id = page_id(production_server, "akta-kematian")
-    scheduled = "Surat keterangan kematian dari rumah sakit (terjadwal)"
-    page.goto(f"/admin/pages/{service_id}/edit/")
-    page.fill("input[name=requirements-0-value]", scheduled)
-    page.click("[data-side-panel-toggle=status]")
-    page.click("[data-a11y-dialog-show=schedule-publishing-dialog]")
-    go_live = datetime.datetime.now(ZoneInfo("Asia/Makassar")) + datetime.timedelta(seconds=12)
-    page.fill("#schedule-publishing-dialog input[name=go_live_at]", go_live.strftime("%Y-%m-%d %H:%M:%S"))
-    page.click("#schedule-publishing-dialog .w-dialog__title")  # closes the date picker over the button
-    page.click("#schedule-publishing-dialog button.action-save")  # saves the draft with its schedule
-    page.locator(".messages", has_text="diperbarui").wait_for()
-    open_menu_action(page, "action-publish")
-    page.locator(".messages", has_text="telah dijadwalkan").wait_for()
-    assert (
-        scheduled not in requests.get(f"{production_server.base_url}/layanan/akta-kematian/", timeout=10).text
-    )
-
-    # Nobody runs a command: the worker publishes it at its time (not before), and the portal follows.
-    wait = (go_live - datetime.datetime.now(ZoneInfo("Asia/Makassar"))).total_seconds()
-    production_server.wait_for_portal("/layanan/akta-kematian/", scheduled, timeout=max(wait, 0) + 8)
-    seen = datetime.datetime.now(ZoneInfo("Asia/Makassar"))
-    assert seen >= go_live, f"live {(go_live - seen).total_seconds():.1f} s before its go-live time"

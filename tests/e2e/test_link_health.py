@@ -8,6 +8,7 @@ publish worker is told to trust (SSL_CERT_FILE), answering on 127.0.0.1 only.
 import ssl
 import subprocess
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -17,7 +18,8 @@ from tests.e2e.test_editorial_journeys import open_menu_action, page_id
 
 pytestmark = pytest.mark.browser
 
-SERVER_ENV = {"LINK_CHECK_INTERVAL_SECONDS": "2"}  # SSL_CERT_FILE: set by prepare_data
+# Checks every 2 s; the demo apps' invented hosts fail fast. SSL_CERT_FILE: set by prepare_data.
+SERVER_ENV = {"LINK_CHECK_INTERVAL_SECONDS": "2", "LINK_CHECK_TIMEOUT_SECONDS": "2"}
 WORKER_ARGS = []  # the worker's periodic link check on, as in production
 SERVICE = "surat-keterangan-domisili"
 BANNER = "[data-app-down]"
@@ -87,14 +89,19 @@ def test_a_broken_app_gets_the_downtime_banner_and_loses_it_when_it_recovers(
     page.locator(".messages", has_text="dipublikasi").wait_for()
 
     path = f"/layanan/{SERVICE}/"
-    production_server.wait_for_portal(path, "data-app-down", timeout=60)  # after the failed checks
+    # After LINK_CHECK_FAILURES_UNTIL_DOWN failed checks in a row, and the portal update.
+    production_server.wait_for_portal(path, "data-app-down", timeout=120)
     portal = chromium.new_page(base_url=production_server.base_url)
     portal.goto(path)
     assert "Aplikasi Rusak Uji sedang tidak dapat diakses" in portal.inner_text(BANNER)
 
     broken_app.toggle_up = True
-    production_server.wait_for_portal(path, "data-app-down", timeout=30, absent=True)
-    portal.reload()
+    production_server.wait_for_portal(path, "data-app-down", timeout=60, absent=True)
+    for _ in range(50):  # every server process has switched to the new build within a few seconds
+        portal.reload()
+        if not portal.locator(BANNER).count():
+            break
+        time.sleep(0.2)
     assert portal.locator(BANNER).count() == 0
     portal.close()
     assert any(path.startswith("/toggle") for _, path in broken_app.hits)

@@ -184,7 +184,7 @@ class Site:
         runs = self.runs()
         return not running and not requests and bool(runs) and runs[0][0] == "succeeded"
 
-    def wait_until_live(self, slug: str, text: str, timeout: float = 60) -> float:
+    def wait_until_live(self, slug: str, text: str, timeout: float = 120) -> float:
         """Seconds until the live page shows `text` and the worker has nothing left to do."""
         started = time.monotonic()
         while True:
@@ -200,7 +200,7 @@ class Site:
             time.sleep(0.05)
 
 
-def wait_until_stopped(process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_stopped(process: subprocess.Popen, timeout: float = 120) -> None:
     """Until `process` has stopped itself with SIGSTOP at its pause point (paused_worker.py)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
