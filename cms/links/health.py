@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from catalogue import AppHealth
 from catalogue.files import Catalogue
 
 from .checker import check_urls
@@ -81,6 +82,20 @@ def down_app_slugs() -> frozenset[str]:
     )
 
 
+def app_health() -> dict[str, AppHealth]:
+    """What the checks last measured for each app's address, for the portal's app pages."""
+    health = {}
+    for row in LinkStatus.objects.filter(kind=LinkStatus.Kind.APP):
+        state = {LinkStatus.State.DOWN: "down", LinkStatus.State.UNKNOWN: "unknown"}.get(row.state, "up")
+        health[row.key] = AppHealth(
+            slug=row.key,
+            state=state,
+            checked_at=row.checked_at.isoformat() if row.checked_at else None,
+            down_since=row.failing_since.isoformat() if state == "down" and row.failing_since else None,
+        )
+    return health
+
+
 def published_catalogue() -> Catalogue:
     from cms.services.exporting import published_catalogue as export  # the CMS owns what is live
 
@@ -116,11 +131,14 @@ def run_link_check(catalogue: Catalogue | None = None) -> Summary:
             failing += bool(row.consecutive_failures and row.state != LinkStatus.State.DOWN)
     after = down_app_slugs()
     changed = tuple(sorted(before ^ after))
+    from cms.publishing.queue import request_portal_update
+
     if changed:
         logger.info("app availability changed: %s", ", ".join(changed))
-        from cms.publishing.queue import request_portal_update
-
         request_portal_update(f"kesehatan tautan: {', '.join(changed)}")
+    elif any(row.kind == LinkStatus.Kind.APP for row in rows):
+        # The app directory says when each app was last checked: only its pages change.
+        request_portal_update("kesehatan tautan: pemeriksaan berkala")
     return Summary(
         checked=len(rows),
         up=counts[LinkStatus.State.UP],

@@ -16,8 +16,13 @@ import dataclasses
 from catalogue import Catalogue, Service
 
 
-def with_link_health(catalogue: Catalogue, down_apps: frozenset[str]) -> Catalogue:
-    """Mark the apps that link health reports as down (their service pages show a banner)."""
+def with_link_health(catalogue: Catalogue, down_apps: frozenset[str], health=None) -> Catalogue:
+    """Mark the apps that link health reports as down (their service pages show a banner), and
+    attach what the checks measured (`health`: slug → AppHealth) for the app directory."""
+    if health:
+        catalogue = dataclasses.replace(
+            catalogue, app_health={slug: h for slug, h in health.items() if slug in catalogue.apps}
+        )
     if not down_apps.intersection(catalogue.apps):
         return catalogue
     apps = {
@@ -38,9 +43,9 @@ class LiveCatalogue:
         self._link_targets: frozenset = frozenset()
 
     def load(self) -> Catalogue:
-        from cms.links.health import down_app_slugs
+        from cms.links.health import app_health, down_app_slugs
 
-        return with_link_health(self._published(), down_app_slugs())
+        return with_link_health(self._published(), down_app_slugs(), app_health())
 
     def _published(self) -> Catalogue:
         from cms.services.exporting import live_service_record, published_parts
@@ -105,6 +110,7 @@ class LiveCatalogue:
             self._linking.discard(pk)
         for pk, slug, _fingerprint in wanted:
             catalogue.add(self._services[pk][1], f"services/{slug}.json")
+        catalogue = catalogue.without_unpublished_steps()
         catalogue.check_references()
         self.last_reexported = len(stale)
         return catalogue

@@ -143,8 +143,9 @@ def test_sitemap_lists_every_page_and_robots_points_to_it(built, catalogue):
         + len(catalogue.opds)
         + len(catalogue.categories)
         + len(catalogue.life_events)
-        + 2
-    )  # home and A–Z
+        + len(catalogue.apps)
+        + 9
+    )  # home, A–Z, the lists of apps, life events, categories and OPDs, about, accessibility, privacy
     robots = (built / "robots.txt").read_text()
     assert f"Sitemap: {SITE_URL}/sitemap.xml" in robots
     assert (built / "404.html").is_file()
