@@ -183,6 +183,12 @@ class Site:
         return groups
 
     @cached_property
+    def counts(self) -> tuple:
+        """How many apps and services there are: what pages showing only the counts depend on
+        (an app going down must not re-render them)."""
+        return ("counts", len(self.apps), len(self.catalogue.services))
+
+    @cached_property
     def by_app(self) -> dict[str, list[Service]]:
         return self._group("app")
 
@@ -238,6 +244,7 @@ class Site:
         pages += [self.apps_page(), self.life_events_page(), self.categories_page(), self.opds_page()]
         pages += [self.info_page(*info) for info in INFO_PAGES]
         pages += [self.home_page(), self.az_page(), self.search_page(), self.not_found_page()]
+        pages += [self.offline_page()]
         return pages
 
     def _base(self, page_path: str, title: str, description: str, crumbs=()) -> dict:
@@ -469,9 +476,7 @@ class Site:
             return ctx
 
         # The counts change with the catalogue; the text itself is the theme's.
-        return Page(
-            path, template, context, (*self.apps.values(), *self.catalogue.services.values(), kominfo)
-        )
+        return Page(path, template, context, (self.counts, kominfo))
 
     # ------------------------------------------------------------------ apps
     def app_status(self, app) -> dict:
@@ -580,7 +585,7 @@ class Site:
             )
             return ctx
 
-        return Page("index.html", "index.html", context, (*self._everything(), *self.apps.values()))
+        return Page("index.html", "index.html", context, (*self._everything(), self.counts))
 
     def az_page(self) -> Page:
         path = "layanan/index.html"
@@ -619,6 +624,15 @@ class Site:
 
         return Page("404.html", "404.html", context, self._everything())
 
+    def offline_page(self) -> Page:
+        """What the service worker shows for a page never opened while the network is gone."""
+        path = "offline/index.html"
+
+        def context() -> dict:
+            return self._base(path, "Tidak tersambung", "Anda sedang tidak tersambung ke internet.")
+
+        return Page(path, "offline.html", context, ())
+
     # ------------------------------------------------------------------ sitemap / robots
     def sitemap(self, pages: list[Page]) -> str:
         lastmod = {f"layanan/{s.id}/index.html": s.updated for s in self.catalogue.services.values()}
@@ -627,7 +641,7 @@ class Site:
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         ]
         for page in pages:
-            if page.path == "404.html" or page.path.startswith("cari/"):
+            if page.path in ("404.html", "offline/index.html") or page.path.startswith("cari/"):
                 continue
             entry = f"<url><loc>{_xml(self.url(page.url))}</loc>"
             if lastmod.get(page.path):
@@ -637,7 +651,10 @@ class Site:
         return "\n".join(lines) + "\n"
 
     def robots(self) -> str:
-        return f"User-agent: *\nAllow: /\nDisallow: /cari/\nSitemap: {self.site_url}/sitemap.xml\n"
+        return (
+            f"User-agent: *\nAllow: /\nDisallow: /cari/\nDisallow: /offline/\n"
+            f"Sitemap: {self.site_url}/sitemap.xml\n"
+        )
 
 
 def _address(text: str) -> dict:

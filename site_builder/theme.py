@@ -19,7 +19,7 @@ from .site import Page, host, tanggal
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "santer"
 # What serving may cache for a year: content-hashed names (ours: 12 hex digits; the search
 # package: 10) and the search index under its digest folder.
-HASHED_ASSET_RE = r"\.[0-9a-f]{10,}\.(?:css|js|mjs)$|^/_search/[0-9a-f]{8,}/"
+HASHED_ASSET_RE = r"\.[0-9a-f]{10,}\.(?:css|js|mjs|png|svg)$|^/_search/[0-9a-f]{8,}/"
 
 # auto_reload off: templates compile once and are never stat-ed again during a build.
 JINJA_OPTIONS = {

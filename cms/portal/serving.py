@@ -49,6 +49,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 _HASHED = re.compile(HASHED_ASSET_RE)
+# Revalidated on every load: a new service worker (a new build's assets) must be seen at once.
+NO_CACHE = frozenset({"/sw.js"})
 CHUNK = 64 * 1024
 
 
@@ -56,7 +58,9 @@ def portal_headers(headers: Headers, path: str, url: str) -> None:
     """WhiteNoise calls this once per file when it scans a build; the result is cached."""
     for name, value in SECURITY_HEADERS.items():
         headers[name] = value
-    if _HASHED.search(url):
+    if url in NO_CACHE:
+        headers["Cache-Control"] = "no-cache"
+    elif _HASHED.search(url):
         headers["Cache-Control"] = IMMUTABLE
     else:
         headers["Cache-Control"] = f"public, max-age={HTML_MAX_AGE}, must-revalidate"
