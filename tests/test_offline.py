@@ -5,37 +5,20 @@ folder built from the project's demo content; Debian's Chromium with Playwright'
 """
 
 import shutil
-import threading
 import time
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
 from catalogue import load_catalogue
-from cms.portal.serving import PortalApp
 from site_builder import build_portal
 from site_builder.theme import THEME_DIR
+from tests.served import serve_portal
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 SERVICE = "/layanan/akta-kelahiran/"
 
 pytestmark = pytest.mark.browser
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-def not_found(environ, start_response):
-    start_response("404 Not Found", [("Content-Type", "text/plain")])
-    return [b"not found"]
 
 
 @pytest.fixture
@@ -44,10 +27,6 @@ def portal(tmp_path):
     out = tmp_path / "portal"
     catalogue = load_catalogue(CONTENT)
     build_portal(catalogue, out, "http://127.0.0.1")
-    server = make_server(
-        "127.0.0.1", 0, PortalApp(not_found, out), server_class=ThreadingServer, handler_class=QuietHandler
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def rebuild_with_css(rule: str) -> None:
         theme = tmp_path / "theme"
@@ -57,8 +36,8 @@ def portal(tmp_path):
             fh.write(rule + "\n")
         build_portal(catalogue, out, "http://127.0.0.1", theme_dir=theme)
 
-    yield f"http://127.0.0.1:{server.server_port}", rebuild_with_css
-    server.shutdown()
+    with serve_portal(out) as base:
+        yield base, rebuild_with_css
 
 
 def poll(page, script: str, arg=None, timeout: float = 20) -> None:
