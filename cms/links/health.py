@@ -1,17 +1,20 @@
 """Link health: which links the catalogue sends citizens to, checking them, and what is down.
 
-The catalogue (what is published) decides which links exist; each check updates one
-LinkStatus row per link. When an app goes down or comes back, the portal is brought up
-to date through the publish pipeline so its service pages show or drop the banner.
+The catalogue (what is published, handed in by the caller) decides which links exist; each
+check updates one LinkStatus row per link. When an app goes down or comes back, the signal
+`app_availability_changed` is sent: the publish pipeline (cms.publishing) listens and brings
+the portal up to date, so its service pages show or drop the banner.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from catalogue import AppHealth
@@ -21,6 +24,11 @@ from .checker import check_urls
 from .models import LinkStatus
 
 logger = logging.getLogger(__name__)
+
+# Sent with `apps` (the sorted slugs whose availability flipped) after a check has been recorded.
+app_availability_changed = Signal()
+# Sent after every check of the apps' addresses: the app directory shows when they were checked.
+app_health_checked = Signal()
 
 
 @dataclass(frozen=True)
@@ -96,22 +104,33 @@ def app_health() -> dict[str, AppHealth]:
     return health
 
 
-def published_catalogue() -> Catalogue:
-    from cms.services.exporting import published_catalogue as export  # the CMS owns what is live
+def with_link_health(catalogue: Catalogue) -> Catalogue:
+    """The catalogue with the apps that link health reports as down marked unavailable
+    (their service pages show a banner), and what the checks measured for the app directory."""
+    health = app_health()
+    if health:
+        catalogue = dataclasses.replace(
+            catalogue, app_health={slug: h for slug, h in health.items() if slug in catalogue.apps}
+        )
+    down_apps = frozenset(slug for slug, h in health.items() if h.state == "down")
+    if not down_apps.intersection(catalogue.apps):
+        return catalogue
+    apps = {
+        slug: dataclasses.replace(app, available=False) if slug in down_apps else app
+        for slug, app in catalogue.apps.items()
+    }
+    return dataclasses.replace(catalogue, apps=apps)
 
-    return export()
 
-
-def run_link_check(catalogue: Catalogue | None = None) -> Summary:
-    """Check every link of the published catalogue and record the results."""
-    catalogue = catalogue if catalogue is not None else published_catalogue()
+def run_link_check(catalogue: Catalogue) -> Summary:
+    """Check every link of the (published) catalogue and record the results."""
     before = down_app_slugs()
     rows = sync_targets(targets_from_catalogue(catalogue))
     results = check_urls(
         [row.url for row in rows],
-        timeout=float(getattr(settings, "LINK_CHECK_TIMEOUT_SECONDS", 10.0)),
-        max_redirects=int(getattr(settings, "LINK_CHECK_MAX_REDIRECTS", 5)),
-        concurrency=int(getattr(settings, "LINK_CHECK_CONCURRENCY", 8)),
+        timeout=settings.LINK_CHECK_TIMEOUT_SECONDS,
+        max_redirects=settings.LINK_CHECK_MAX_REDIRECTS,
+        concurrency=settings.LINK_CHECK_CONCURRENCY,
     )
     now = timezone.now()
     counts = dict.fromkeys(LinkStatus.State.values, 0)
@@ -131,14 +150,12 @@ def run_link_check(catalogue: Catalogue | None = None) -> Summary:
             failing += bool(row.consecutive_failures and row.state != LinkStatus.State.DOWN)
     after = down_app_slugs()
     changed = tuple(sorted(before ^ after))
-    from cms.publishing.queue import request_portal_update
-
     if changed:
         logger.info("app availability changed: %s", ", ".join(changed))
-        request_portal_update(f"kesehatan tautan: {', '.join(changed)}")
-    elif any(row.kind == LinkStatus.Kind.APP for row in rows):
-        # The app directory says when each app was last checked: only its pages change.
-        request_portal_update("kesehatan tautan: pemeriksaan berkala")
+        app_availability_changed.send(sender=run_link_check, apps=changed)
+    if any(row.kind == LinkStatus.Kind.APP for row in rows):
+        # The app directory says when each app was last checked.
+        app_health_checked.send(sender=run_link_check)
     return Summary(
         checked=len(rows),
         up=counts[LinkStatus.State.UP],

@@ -11,25 +11,10 @@ are few and exported every time; when one of them changes, every service is re-e
 
 from __future__ import annotations
 
-import dataclasses
-
 from catalogue import Catalogue, Service
-
-
-def with_link_health(catalogue: Catalogue, down_apps: frozenset[str], health=None) -> Catalogue:
-    """Mark the apps that link health reports as down (their service pages show a banner), and
-    attach what the checks measured (`health`: slug → AppHealth) for the app directory."""
-    if health:
-        catalogue = dataclasses.replace(
-            catalogue, app_health={slug: h for slug, h in health.items() if slug in catalogue.apps}
-        )
-    if not down_apps.intersection(catalogue.apps):
-        return catalogue
-    apps = {
-        slug: dataclasses.replace(app, available=False) if slug in down_apps else app
-        for slug, app in catalogue.apps.items()
-    }
-    return dataclasses.replace(catalogue, apps=apps)
+from cms.links.health import with_link_health
+from cms.services.exporting import live_service_record, published_parts
+from cms.services.models import ServicePage
 
 
 class LiveCatalogue:
@@ -43,14 +28,9 @@ class LiveCatalogue:
         self._link_targets: frozenset = frozenset()
 
     def load(self) -> Catalogue:
-        from cms.links.health import app_health, down_app_slugs
-
-        return with_link_health(self._published(), down_app_slugs(), app_health())
+        return with_link_health(self._published())
 
     def _published(self) -> Catalogue:
-        from cms.services.exporting import live_service_record, published_parts
-        from cms.services.models import ServicePage
-
         parts = published_parts()
         catalogue = parts.catalogue
 
