@@ -442,7 +442,8 @@ class Site:
             ctx.update(categories=[(c, len(self.by_category.get(c.slug, []))) for c in categories])
             return ctx
 
-        return Page(path, "categories.html", context, (*categories, *self.catalogue.services.values()))
+        counts = ("category-counts", tuple(len(self.by_category.get(c.slug, [])) for c in categories))
+        return Page(path, "categories.html", context, (*categories, counts))
 
     def opds_page(self) -> Page:
         path = "opd/index.html"
@@ -548,12 +549,9 @@ class Site:
             )
             return ctx
 
-        deps = (
-            *apps,
-            *(self.health(a) for a in apps),
-            *self.opds.values(),
-            *self.catalogue.services.values(),
-        )
+        # It shows how many services each app has, not which: a retitled service leaves it as it is.
+        counts = ("app-counts", tuple(len(self.by_app.get(a.slug, [])) for a in apps))
+        deps = (*apps, *(self.health(a) for a in apps), *self.opds.values(), counts)
         return Page(path, "apps.html", context, deps)
 
     def _everything(self) -> tuple:
