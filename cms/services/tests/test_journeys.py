@@ -58,3 +58,44 @@ def test_a_step_naming_a_missing_service_aborts_the_import_naming_file_event_and
     message = str(caught.value)
     assert "life-events/menikah.json" in message and "'menikah'" in message and "steps[2]" in message
     assert not LifeEvent.objects.exists()  # nothing half-written
+
+
+@pytest.mark.django_db
+def test_editors_curate_the_journey_and_store_links_in_the_admin(client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from cms.services.models import App
+    from cms.services.setup import REVIEWERS_GROUP
+
+    call_command("import_catalogue", str(CONTENT), verbosity=0)
+    reviewer = get_user_model().objects.create_user("reviewer-journeys", password="pw-reviewer-journeys")
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    client.force_login(reviewer)
+    event = LifeEvent.objects.get(slug="kelahiran-anak")
+    edit = client.get(reverse("wagtailsnippets_services_lifeevent:edit", args=[event.pk]))
+    assert edit.status_code == 200
+    html = edit.content.decode()
+    assert "Langkah perjalanan" in html and "Mengapa langkah ini" in html
+
+    app = App.objects.get(slug="adminduk-online")
+    url = reverse("wagtailsnippets_services_app:edit", args=[app.pk])
+    form = {
+        "name": app.name,
+        "slug": app.slug,
+        "opd": app.opd_id,
+        "base_url": app.base_url,
+        "platforms": ["web", "android"],
+        "play_store_url": "https://evil.example.com/store/apps/details?id=x",
+        "app_store_url": "",
+        "description": app.description,
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "Tautan toko aplikasi harus berada di play.google.com" in (
+        refused.content.decode()
+    )
+    form["play_store_url"] = "https://play.google.com/store/apps/details?id=id.go.samarindakota.dafduk"
+    assert client.post(url, form).status_code == 302
+    app.refresh_from_db()
+    assert app.play_store_url.endswith("id.go.samarindakota.dafduk")
