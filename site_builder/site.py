@@ -476,8 +476,9 @@ class Site:
             )
             return ctx
 
-        # The counts change with the catalogue; the text itself is the theme's.
-        return Page(path, template, context, (self.counts, kominfo))
+        # The text is the theme's; only the about page shows counts.
+        deps = (self.counts, kominfo) if template == "about.html" else (kominfo,)
+        return Page(path, template, context, deps)
 
     # ------------------------------------------------------------------ apps
     def app_status(self, app) -> dict:
