@@ -12,6 +12,7 @@ RecordError naming file, record and field.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -25,6 +26,7 @@ import nh3
 from .records import (
     RICH_TEXT_TAGS,
     App,
+    AppHealth,
     Category,
     LifeEvent,
     Opd,
@@ -53,6 +55,8 @@ class Catalogue:
     categories: dict[str, Category] = field(default_factory=dict)
     life_events: dict[str, LifeEvent] = field(default_factory=dict)
     services: dict[str, Service] = field(default_factory=dict)
+    # Live state from the link checks, by app slug (never in files; see records.AppHealth).
+    app_health: dict[str, AppHealth] = field(default_factory=dict, repr=False)
     sources: dict[tuple[type, str], str] = field(default_factory=dict, repr=False)
 
     def table(self, cls: type[Record]) -> dict[str, Record]:
@@ -112,6 +116,36 @@ class Catalogue:
                 for slug in getattr(service, name):
                     if slug not in table:
                         raise RecordError(file, service.id, name, f"{label} '{slug}' tidak dikenal.")
+        for event in self.life_events.values():
+            for number, step in enumerate(event.steps, start=1):
+                for service_id in step.services:
+                    if service_id not in self.services:
+                        raise RecordError(
+                            self.source(event),
+                            event.slug,
+                            f"steps[{number}]",
+                            f"layanan '{service_id}' tidak dikenal atau tidak terbit.",
+                        )
+
+    def without_unpublished_steps(self) -> Catalogue:
+        """The catalogue with journey steps cut down to the services it holds (a step whose
+        services are all gone is dropped): what is live when a step's service is unpublished."""
+        events = {}
+        for slug, event in self.life_events.items():
+            steps = []
+            for step in event.steps:
+                kept = tuple(s for s in step.services if s in self.services)
+                if kept:
+                    steps.append(step if kept == step.services else dataclasses.replace(step, services=kept))
+            events[slug] = (
+                event
+                if len(steps) == len(event.steps)
+                and all(a is b for a, b in zip(steps, event.steps, strict=True))
+                else dataclasses.replace(event, steps=tuple(steps))
+            )
+        if all(events[slug] is self.life_events[slug] for slug in events):
+            return self
+        return dataclasses.replace(self, life_events=events)
 
 
 def sanitize_rich_text(markup: str) -> str:

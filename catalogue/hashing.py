@@ -11,9 +11,9 @@ import hashlib
 
 HASH_DIGITS = 12
 
-# What serving may cache forever: a hashed script or stylesheet name, or anything inside a
+# What serving may cache forever: a hashed script, stylesheet or icon name, or anything inside a
 # content-hashed folder of a build folder (`/_<name>/<hash>/…`; catalogue slugs never start with `_`).
-HASHED_PATH_RE = rf"\.[0-9a-f]{{{HASH_DIGITS}}}\.(?:css|js|mjs)$|^/_[^/]+/[0-9a-f]{{{HASH_DIGITS}}}/"
+HASHED_PATH_RE = rf"\.[0-9a-f]{{{HASH_DIGITS}}}\.(?:css|js|mjs|png|svg)$|^/_[^/]+/[0-9a-f]{{{HASH_DIGITS}}}/"
 
 
 def content_hash(data: bytes) -> str:

@@ -19,6 +19,9 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 OPD_KINDS = ("dinas", "badan", "kecamatan", "rsud", "satuan", "bagian")
 PLATFORMS = ("web", "android", "ios")
 CHANNEL_KINDS = ("online", "walk_in")
+# Store links on an app record must point at the store itself.
+STORE_HOSTS = {"play_store_url": "play.google.com", "app_store_url": "apps.apple.com"}
+STEP_MODES = ("all", "any")  # a journey step's services: all of them ("dan") or one of them ("atau")
 # Tags an editor's rich text may keep; everything else is stripped (see catalogue.html).
 RICH_TEXT_TAGS = {"p", "br", "ul", "ol", "li", "strong", "b", "em", "i", "a", "h2", "h3", "h4"}
 
@@ -119,7 +122,7 @@ class Record:
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, Record | Channel):
+    if isinstance(value, Record | Channel | JourneyStep):
         return value.to_dict()
     return value
 
@@ -156,6 +159,10 @@ def _coerce(cls, f: dataclasses.Field, value: Any, file: str, record_id: str) ->
         if not isinstance(value, list):
             raise RecordError(file, record_id, f.name, "harus berupa daftar kanal layanan.")
         return tuple(Channel.from_value(v, file, record_id) for v in value)
+    if kind == "tuple[JourneyStep, ...]":
+        if not isinstance(value, list):
+            raise RecordError(file, record_id, f.name, "harus berupa daftar langkah.")
+        return tuple(JourneyStep.from_value(v, file, record_id, i) for i, v in enumerate(value, start=1))
     raise TypeError(f"no coercion for {f.name}: {kind}")  # a programming error, not bad input
 
 
@@ -190,6 +197,8 @@ class App(Record):
     base_url: str = required()
     description: str = ""
     platforms: tuple[str, ...] = ()
+    play_store_url: str = ""  # https://play.google.com/… (Android)
+    app_store_url: str = ""  # https://apps.apple.com/… (iOS)
     # Live state, not content: False while link health reports the app down (cms.links), so
     # its service pages show a banner. Never written to files (see Record.to_dict).
     available: bool = field(default=True, metadata={"live_state": True})
@@ -201,6 +210,33 @@ class App(Record):
         for platform in self.platforms:
             if platform not in PLATFORMS:
                 raise RecordError(file, self.slug, "platforms", f"'{platform}' bukan web, android atau ios.")
+        for name, store_host in STORE_HOSTS.items():
+            url = getattr(self, name)
+            if url and (problem := store_url_error(url, store_host)):
+                raise RecordError(file, self.slug, name, problem)
+
+
+def store_url_error(url: str, store_host: str) -> str | None:
+    """Why `url` is not a link to the app's page in its store (`store_host`), or None."""
+    if problem := https_url_error(url):
+        return problem
+    if urlsplit(url).hostname != store_host:
+        return f"Tautan toko aplikasi harus berada di {store_host}."
+    return None
+
+
+@dataclass(frozen=True)
+class AppHealth:
+    """What the link checks last measured for an app (live state, never in files).
+
+    state: "up" (normal or slow), "down", or "unknown" (not checked yet); times are ISO 8601
+    with their offset, as the checks recorded them.
+    """
+
+    slug: str
+    state: str = "unknown"
+    checked_at: str | None = None
+    down_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,10 +247,52 @@ class Category(Record):
 
 
 @dataclass(frozen=True)
+class JourneyStep:
+    """One step of a life event's journey: a service, or a group of services (all or any of them)."""
+
+    services: tuple[str, ...]
+    why: str = ""  # one line: why this step
+    produces: str = ""  # what this step gives that the next one needs
+    mode: str = "all"  # STEP_MODES
+
+    def to_dict(self) -> dict:
+        return {
+            "services": list(self.services),
+            "why": self.why,
+            "produces": self.produces,
+            "mode": self.mode,
+        }
+
+    @classmethod
+    def from_value(cls, value: Any, file: str, record_id: str, number: int) -> JourneyStep:
+        where = f"steps[{number}]"
+        if not isinstance(value, dict) or set(value) - {"services", "why", "produces", "mode"}:
+            raise RecordError(
+                file, record_id, where, "langkah harus berupa objek services/why/produces/mode."
+            )
+        services = value.get("services")
+        if (
+            not isinstance(services, list)
+            or not services
+            or not all(isinstance(s, str) and s.strip() for s in services)
+        ):
+            raise RecordError(file, record_id, where, "langkah harus merujuk sedikitnya satu layanan (id).")
+        texts = {k: value.get(k, "") for k in ("why", "produces")}
+        if not all(isinstance(v, str) for v in texts.values()):
+            raise RecordError(file, record_id, where, "why dan produces harus berupa teks.")
+        mode = value.get("mode", "all")
+        if mode not in STEP_MODES:
+            raise RecordError(file, record_id, where, "mode harus 'all' (dan) atau 'any' (atau).")
+        return cls(tuple(s.strip() for s in services), texts["why"].strip(), texts["produces"].strip(), mode)
+
+
+@dataclass(frozen=True)
 class LifeEvent(Record):
     slug: str
     name: str = required()
     description: str = ""
+    # The journey: ordered steps across OPDs (empty: the event just lists its services).
+    steps: tuple[JourneyStep, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,10 @@ HOME = "/"
 SEARCH = "/cari/"
 ALL_SERVICES = "/layanan/"  # the A–Z list
 ALL_APPS = "/aplikasi/"
+ALL_LIFE_EVENTS = "/peristiwa/"
+ALL_CATEGORIES = "/kategori/"
+ALL_OPDS = "/opd/"
+OFFLINE = "/offline/"  # what the service worker shows for a page never opened offline
 NOT_FOUND_FILE = "404.html"
 
 # Per record kind: the folder of its pages; one record's page is <folder><slug>/.

@@ -37,7 +37,7 @@ from jinja2 import TemplateError
 
 from catalogue import Catalogue, RecordError
 
-from . import publish
+from . import publish, pwa
 from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
 from .files import link_copies, link_page, refresh_pages, same_bytes, unlink_with_copies
@@ -55,6 +55,9 @@ __all__ = [
     "render_page",
     "warm_up",
 ]
+
+# The theme's deferred scripts on every page (service worker, requirement checklist).
+THEME_SCRIPTS = ("santer.js",)
 
 
 @dataclass
@@ -200,6 +203,7 @@ class BuildJob:
         self.pages: list[Page] = site.pages()
         self.env = None
         self.assets: Assets | None = None
+        self.theme_urls: dict[str, str] = {}
         self.fingerprints: dict[str, str] = {}
         self.rendered = 0
         self.reused = 0
@@ -213,9 +217,13 @@ class BuildJob:
         if self.recycled is not None:
             self._clear_recycled()
         urls = write_theme_assets(self.theme_dir, self.build_dir)
+        self.theme_urls = urls
+        theme_scripts = [urls[name] for name in THEME_SCRIPTS if name in urls]
         # A recycled build must lose its stale pages before anything is written.
         early = (
-            self._start_linking(urls["santer.css"], search) if search or self.recycled is not None else None
+            self._start_linking(urls["santer.css"], search, theme_scripts)
+            if search or self.recycled is not None
+            else None
         )
         try:
             # The live build lends its unchanged search index files (an update changes few of them).
@@ -228,7 +236,7 @@ class BuildJob:
         self.assets = Assets(
             css=urls["santer.css"],
             search_scripts=tuple(search_result.get("scripts", ())),
-            page_scripts=tuple(search_result.get("page_scripts", ())),
+            page_scripts=(*theme_scripts, *search_result.get("page_scripts", ())),
         )
         if early:
             self._early = early
@@ -256,7 +264,7 @@ class BuildJob:
             elif entry.name.removesuffix(".br").removesuffix(".gz") not in pages:
                 os.unlink(entry.path)
 
-    def _start_linking(self, css: str, search: bool = True) -> _EarlyPages | None:
+    def _start_linking(self, css: str, search: bool = True, theme_scripts=()) -> _EarlyPages | None:
         """While the search index is built (CPU), link the unchanged pages (file system calls) in a
         forked process: the two overlap on two cores. Pages other than /cari/ do not depend on the
         index, only on the every-page scripts, which are known before it. None when there is little
@@ -270,7 +278,10 @@ class BuildJob:
         recycling = self.recycled is not None
         if not recycling and not (lending and len(self.pages) >= PARALLEL_MIN_PAGES):
             return None
-        page_assets = {"css": css, "page_scripts": search_page_scripts() if search else []}
+        page_assets = {
+            "css": css,
+            "page_scripts": [*theme_scripts, *(search_page_scripts() if search else [])],
+        }
         self.fingerprints = self._fingerprints(page_assets, None)
         old = self.previous_manifest.get("pages", {}) if lending else {}
         kept: set[str] = set()
@@ -362,13 +373,20 @@ class BuildJob:
         for name, text in (
             ("sitemap.xml", self.site.sitemap(self.pages)),
             ("robots.txt", self.site.robots()),
+            ("manifest.webmanifest", pwa.manifest(self.theme_urls)),
+            ("sw.js", pwa.service_worker(self.theme_urls, list(self.assets.page_scripts))),
         ):
             path = self.build_dir / name
             data = text.encode("utf-8")
             path.write_bytes(data)
             compressor.compress_data(str(path), data)
         self._link_unchanged_compressed(SEARCH_DIR)
-        done = {page.path for page in self.pages} | {"sitemap.xml", "robots.txt"}
+        done = {page.path for page in self.pages} | {
+            "sitemap.xml",
+            "robots.txt",
+            "manifest.webmanifest",
+            "sw.js",
+        }
         skip_dirs = {"layanan", "assets"}  # pages and theme assets are compressed already
         for dirpath, dirs, files in os.walk(self.build_dir):
             if dirpath == str(self.build_dir):

@@ -12,13 +12,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from catalogue import Catalogue, Service, urls
+from catalogue import AppHealth, Catalogue, JourneyStep, LifeEvent, Service, urls
 
 MONTHS = (
     "Januari",
@@ -34,7 +36,19 @@ MONTHS = (
     "November",
     "Desember",
 )
-POPULAR_LIMIT = 8
+POPULAR_LIMIT = 6  # "most needed" on the home page: a short list that fits a phone screen
+WITA = ZoneInfo("Asia/Makassar")
+# The pages a public portal must have: (folder, template, title, description); the text is the theme's.
+INFO_PAGES = (
+    ("tentang", "about.html", "Tentang Santer", "Santer, pintu masuk tunggal layanan publik Kota Samarinda."),
+    (
+        "aksesibilitas",
+        "accessibility.html",
+        "Pernyataan aksesibilitas",
+        "Standar aksesibilitas Santer, yang sudah diuji, kekurangan yang diketahui, dan cara melapor.",
+    ),
+    ("privasi", "privacy.html", "Kebijakan privasi", "Apa yang disimpan Santer dan apa yang tidak."),
+)
 AREA_SERVED = {"@type": "City", "name": "Kota Samarinda", "sameAs": "https://www.wikidata.org/wiki/Q5801"}
 
 
@@ -44,6 +58,41 @@ def tanggal(iso_date: str | None) -> str:
         return ""
     year, month, day = (int(part) for part in iso_date.split("-"))
     return f"{day} {MONTHS[month - 1]} {year}"
+
+
+def waktu(iso_time: str | None) -> str:
+    """'2026-12-01T02:20:00+00:00' → '10.20 WITA' (Samarinda's time, as Indonesians write it)."""
+    if not iso_time:
+        return ""
+    moment = datetime.fromisoformat(iso_time).astimezone(WITA)
+    return f"{moment:%H.%M} WITA"
+
+
+def tanggal_wita(iso_time: str | None) -> str:
+    """The date in Samarinda of an ISO time: '1 Desember 2026'."""
+    if not iso_time:
+        return ""
+    return tanggal(datetime.fromisoformat(iso_time).astimezone(WITA).date().isoformat())
+
+
+def json_ld_markup(data: dict) -> Markup:
+    """schema.org data, safe inside a <script> element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # "</script>" or "<!--" inside a value must not end the element early.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+@dataclass(frozen=True)
+class JourneyPlace:
+    """Where a service stands in a life event's journey (what its page shows)."""
+
+    event: LifeEvent
+    number: int  # 1-based
+    total: int
+    previous: tuple[Service, ...]  # the services of the step before (empty on the first)
+    next: tuple[Service, ...]
+    previous_mode: str = "all"
+    next_mode: str = "all"
 
 
 def host(url: str) -> str:
@@ -135,6 +184,50 @@ class Site:
         return groups
 
     @cached_property
+    def counts(self) -> tuple:
+        """How many apps and services there are: what pages showing only the counts depend on
+        (an app going down must not re-render them)."""
+        return ("counts", len(self.apps), len(self.catalogue.services))
+
+    @cached_property
+    def by_app(self) -> dict[str, list[Service]]:
+        return self._group("app")
+
+    @cached_property
+    def apps_by_name(self) -> list:
+        return sorted(self.apps.values(), key=lambda a: (a.name.casefold(), a.slug))
+
+    def health(self, app) -> AppHealth:
+        return self.catalogue.app_health.get(app.slug) or AppHealth(slug=app.slug)
+
+    @cached_property
+    def journeys(self) -> dict[str, list[JourneyPlace]]:
+        """Service id → its places in the journeys (a service may be a step of several)."""
+        places: dict[str, list[JourneyPlace]] = {}
+        for event in self.catalogue.life_events.values():
+            steps = [self._step_services(step) for step in event.steps]
+            for number, services in enumerate(steps, start=1):
+                before = event.steps[number - 2] if number > 1 else None
+                after = event.steps[number] if number < len(steps) else None
+                place = JourneyPlace(
+                    event,
+                    number,
+                    len(steps),
+                    tuple(steps[number - 2]) if before else (),
+                    tuple(steps[number]) if after else (),
+                    before.mode if before else "all",
+                    after.mode if after else "all",
+                )
+                for service in services:
+                    entries = places.setdefault(service.id, [])
+                    if all(p.event.slug != event.slug for p in entries):  # its first step in a journey
+                        entries.append(place)
+        return places
+
+    def _step_services(self, step: JourneyStep) -> list[Service]:
+        return [self.catalogue.services[s] for s in step.services if s in self.catalogue.services]
+
+    @cached_property
     def popular(self) -> list[Service]:
         return self.catalogue.most_needed(POPULAR_LIMIT)
 
@@ -148,7 +241,11 @@ class Site:
         pages += [self.opd_page(opd) for opd in self.opds.values()]
         pages += [self.category_page(c) for c in self.catalogue.categories.values()]
         pages += [self.life_event_page(e) for e in self.catalogue.life_events.values()]
+        pages += [self.app_page(app) for app in self.apps.values()]
+        pages += [self.apps_page(), self.life_events_page(), self.categories_page(), self.opds_page()]
+        pages += [self.info_page(*info) for info in INFO_PAGES]
         pages += [self.home_page(), self.az_page(), self.search_page(), self.not_found_page()]
+        pages += [self.offline_page()]
         return pages
 
     def _base(self, page_path: str, title: str, description: str, crumbs=()) -> dict:
@@ -182,10 +279,14 @@ class Site:
                 walk_in=service.walk_in_channels,
                 og_type="article",
                 json_ld=self.json_ld(service),
+                journeys=journeys,
             )
             return ctx
 
+        journeys = self.journeys.get(service.id, [])
+        neighbours = [(p.event, *p.previous, *p.next) for p in journeys]
         deps = (service, opd, app, self.opds[app.opd] if app else None, *cats, *events)
+        deps += tuple(record for group in neighbours for record in group)
         return Page(path, "service.html", context, deps)
 
     def json_ld(self, service: Service) -> Markup:
@@ -236,9 +337,7 @@ class Site:
         }
         if service.output:
             data["serviceOutput"] = service.output
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        # "</script>" or "<!--" inside a value must not end the element early.
-        return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+        return json_ld_markup(data)
 
     def opd_page(self, opd) -> Page:
         path = urls.output_path(urls.opd(opd.slug))
@@ -269,7 +368,193 @@ class Site:
 
     def life_event_page(self, event) -> Page:
         services = self.by_life_event.get(event.slug, [])
-        return self._listing(urls.output_path(urls.life_event(event.slug)), event, services)
+        path = urls.output_path(urls.journey(event.slug))
+        if not event.steps:
+            return self._listing(path, event, services)
+        steps = [(step, self._step_services(step)) for step in event.steps]
+        in_steps = {s.id for _step, group in steps for s in group}
+        others = [s for s in services if s.id not in in_steps]
+
+        def context() -> dict:
+            description = event.description or f"Langkah demi langkah mengurus {event.name}."
+            ctx = self._base(
+                path, event.name, description, [("Beranda", "/"), ("Peristiwa hidup", urls.ALL_LIFE_EVENTS)]
+            )
+            ctx.update(event=event, steps=steps, others=others, json_ld=self.journey_json_ld(event, steps))
+            return ctx
+
+        shown = [s for _step, group in steps for s in group] + others
+        opds = {s.opd: self.opds[s.opd] for s in shown}
+        return Page(path, "journey.html", context, (event, *shown, *opds.values()))
+
+    def journey_json_ld(self, event, steps) -> Markup:
+        """The journey as a schema.org ItemList of its steps, in order."""
+        items = []
+        for number, (step, services) in enumerate(steps, start=1):
+            joiner = " atau " if step.mode == "any" else " dan "
+            item = {
+                "@type": "ListItem",
+                "position": number,
+                "name": joiner.join(s.title for s in services),
+                "url": self.url(urls.service(services[0].id)),
+            }
+            if step.why:
+                item["description"] = step.why
+            items.append(item)
+        return json_ld_markup(
+            {
+                "@context": "https://schema.org",
+                "@type": "ItemList",
+                "name": f"Langkah mengurus: {event.name}",
+                "url": self.url(urls.journey(event.slug)),
+                "itemListOrder": "https://schema.org/ItemListOrderAscending",
+                "numberOfItems": len(items),
+                "itemListElement": items,
+            }
+        )
+
+    def life_events_page(self) -> Page:
+        path = urls.output_path(urls.ALL_LIFE_EVENTS)
+        events = list(self.catalogue.life_events.values())
+
+        def context() -> dict:
+            ctx = self._base(
+                path,
+                "Peristiwa hidup",
+                "Layanan Kota Samarinda menurut peristiwa hidup: langkah demi langkah, lintas OPD.",
+                [("Beranda", "/")],
+            )
+            ctx.update(events=events)
+            return ctx
+
+        return Page(path, "life_events.html", context, tuple(events))
+
+    def categories_page(self) -> Page:
+        path = urls.output_path(urls.ALL_CATEGORIES)
+        categories = list(self.catalogue.categories.values())
+
+        def context() -> dict:
+            ctx = self._base(
+                path,
+                "Kategori layanan",
+                "Layanan publik Kota Samarinda menurut kategori.",
+                [("Beranda", "/")],
+            )
+            ctx.update(categories=[(c, len(self.by_category.get(c.slug, []))) for c in categories])
+            return ctx
+
+        counts = ("category-counts", tuple(len(self.by_category.get(c.slug, [])) for c in categories))
+        return Page(path, "categories.html", context, (*categories, counts))
+
+    def opds_page(self) -> Page:
+        path = urls.output_path(urls.ALL_OPDS)
+        opds = sorted(self.opds.values(), key=lambda o: o.name.casefold())
+
+        def context() -> dict:
+            ctx = self._base(
+                path,
+                "Perangkat daerah",
+                "Perangkat daerah (OPD) Pemerintah Kota Samarinda, layanan dan aplikasinya.",
+                [("Beranda", "/")],
+            )
+            ctx.update(opd_list=opds)
+            return ctx
+
+        return Page(path, "opds.html", context, tuple(opds))
+
+    def info_page(self, folder: str, template: str, title: str, description: str) -> Page:
+        path = f"{folder}/index.html"
+        kominfo = self.opds.get("diskominfo")
+
+        def context() -> dict:
+            ctx = self._base(path, title, description, [("Beranda", "/")])
+            ctx.update(
+                app_count=len(self.apps),
+                service_count=len(self.catalogue.services),
+                kominfo=f"{kominfo.name}, {kominfo.address}"
+                if kominfo and kominfo.address
+                else "Dinas Komunikasi dan Informatika Kota Samarinda, Balai Kota Samarinda",
+            )
+            return ctx
+
+        # The text is the theme's; only the about page shows counts.
+        deps = (self.counts, kominfo) if template == "about.html" else (kominfo,)
+        return Page(path, template, context, deps)
+
+    # ------------------------------------------------------------------ apps
+    def app_status(self, app) -> dict:
+        """What the app pages say about an app's health."""
+        health = self.health(app)
+        status = {"state": health.state, "checked_at": health.checked_at}
+        if health.state == "down":
+            since = health.down_since or health.checked_at
+            status["text"] = f"Sedang gangguan sejak {waktu(since)}"
+            status["since"] = since
+            status["since_date"] = tanggal_wita(since)
+        elif health.state == "up":
+            status["text"] = "Berjalan normal"
+        else:
+            status["text"] = "Belum diperiksa"
+        status["checked"] = (
+            f"{tanggal_wita(health.checked_at)} pukul {waktu(health.checked_at)}" if health.checked_at else ""
+        )
+        return status
+
+    def walk_in_for(self, app) -> list:
+        """Where to go instead while an app is down: its services' walk-in places, or its OPD."""
+        places, seen = [], set()
+        for service in self.by_app.get(app.slug, []):
+            for channel in service.walk_in_channels:
+                if channel.name not in seen:
+                    seen.add(channel.name)
+                    places.append(channel)
+        return places
+
+    def app_page(self, app) -> Page:
+        path = urls.output_path(urls.app(app.slug))
+        opd = self.opds[app.opd]
+        services = self.by_app.get(app.slug, [])
+        health = self.health(app)
+
+        def context() -> dict:
+            description = app.description or f"Aplikasi {app.name} milik {opd.name}."
+            ctx = self._base(path, app.name, description, [("Beranda", "/"), ("Aplikasi", urls.ALL_APPS)])
+            ctx.update(
+                app=app,
+                opd=opd,
+                services=services,
+                status=self.app_status(app),
+                walk_in=self.walk_in_for(app),
+            )
+            return ctx
+
+        service_opds = {s.opd: self.opds[s.opd] for s in services}
+        return Page(path, "app.html", context, (app, health, opd, *services, *service_opds.values()))
+
+    def apps_page(self) -> Page:
+        path = urls.output_path(urls.ALL_APPS)
+        apps = self.apps_by_name
+
+        def context() -> dict:
+            ctx = self._base(
+                path,
+                "Semua aplikasi",
+                f"{len(apps)} aplikasi perangkat daerah Kota Samarinda: kegunaan, layanan, platform dan "
+                "statusnya saat ini.",
+                [("Beranda", "/")],
+            )
+            ctx.update(
+                apps=[
+                    (app, self.opds[app.opd], len(self.by_app.get(app.slug, [])), self.app_status(app))
+                    for app in apps
+                ]
+            )
+            return ctx
+
+        # It shows how many services each app has, not which: a retitled service leaves it as it is.
+        counts = ("app-counts", tuple(len(self.by_app.get(a.slug, [])) for a in apps))
+        deps = (*apps, *(self.health(a) for a in apps), *self.opds.values(), counts)
+        return Page(path, "apps.html", context, deps)
 
     def _everything(self) -> tuple:
         catalogue = self.catalogue
@@ -288,17 +573,19 @@ class Site:
                 "Cari dan ajukan layanan publik Pemerintah Kota Samarinda: persyaratan, langkah, biaya, "
                 "dan tautan langsung ke aplikasi perangkat daerah.",
             )
+            # The first screen of a phone: search, categories, the way into life events and apps.
+            # The long lists (every life event, OPD, service) have pages of their own.
             ctx.update(
                 popular=self.popular,
-                events=list(self.catalogue.life_events.values()),
+                journeys=[e for e in self.catalogue.life_events.values() if e.steps],
                 categories=[
                     (c, len(self.by_category.get(c.slug, []))) for c in self.catalogue.categories.values()
                 ],
-                opd_list=sorted(self.opds.values(), key=lambda o: o.name.casefold()),
+                app_count=len(self.apps),
             )
             return ctx
 
-        return Page(urls.output_path(urls.HOME), "index.html", context, self._everything())
+        return Page(urls.output_path(urls.HOME), "index.html", context, (*self._everything(), self.counts))
 
     def az_page(self) -> Page:
         path = urls.output_path(urls.ALL_SERVICES)
@@ -339,6 +626,15 @@ class Site:
 
         return Page(urls.NOT_FOUND_FILE, "404.html", context, self._everything())
 
+    def offline_page(self) -> Page:
+        """What the service worker shows for a page never opened while the network is gone."""
+        path = urls.output_path(urls.OFFLINE)
+
+        def context() -> dict:
+            return self._base(path, "Tidak tersambung", "Anda sedang tidak tersambung ke internet.")
+
+        return Page(path, "offline.html", context, ())
+
     # ------------------------------------------------------------------ sitemap / robots
     def sitemap(self, pages: list[Page]) -> str:
         lastmod = {urls.output_path(urls.service(s.id)): s.updated for s in self.catalogue.services.values()}
@@ -347,7 +643,8 @@ class Site:
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         ]
         for page in pages:
-            if page.path == urls.NOT_FOUND_FILE or page.url.startswith(urls.SEARCH):
+            unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
+            if unlisted or page.url.startswith(urls.SEARCH):
                 continue
             # One <url> per line (a diffable file), escaped by the standard library's XML tools.
             entry = f"<url><loc>{xml_escape(self.url(page.url))}</loc>"
@@ -358,7 +655,10 @@ class Site:
         return "\n".join(lines) + "\n"
 
     def robots(self) -> str:
-        return f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nSitemap: {self.site_url}/sitemap.xml\n"
+        return (
+            f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nDisallow: {urls.OFFLINE}\n"
+            f"Sitemap: {self.site_url}/sitemap.xml\n"
+        )
 
 
 def _address(text: str) -> dict:

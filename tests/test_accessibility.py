@@ -6,7 +6,9 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
+from catalogue import load_catalogue
 from cms.portal.serving import PortalApp
+from site_builder import build_portal
 
 PROJECT = Path(__file__).resolve().parent.parent
 AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -17,7 +19,17 @@ PAGES = [
     "/opd/disdukcapil/",
     "/cari/",
     "/cari/?q=ktp",
+    "/aplikasi/",
+    "/aplikasi/dafduk-online/",
+    "/peristiwa/",
+    "/tentang/",
+    "/aksesibilitas/",
+    "/privasi/",
+    "/offline/",
 ]
+# The project's demo content has what the shared catalogue has not: journeys, store links.
+CONTENT = PROJECT / "content"
+DEMO_PAGES = ["/", "/peristiwa/kelahiran-anak/", "/peristiwa/pindah-rumah/", "/layanan/kartu-keluarga/"]
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +55,16 @@ def base_url(build_shared_portal):
 
 
 @pytest.fixture(scope="module")
+def demo_url(tmp_path_factory):
+    portal = tmp_path_factory.mktemp("a11y-demo") / "portal"
+    build_portal(load_catalogue(CONTENT), portal, "http://127.0.0.1")
+    server = make_server("127.0.0.1", 0, PortalApp(not_found, portal), handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
 def browser(chromium):
     if not AXE.is_file():
         pytest.fail(f"axe-core missing at {AXE}: run scripts/setup.sh")
@@ -51,13 +73,22 @@ def browser(chromium):
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_axe_finds_no_violations(browser, base_url, width):
+    axe_pages(browser, base_url, PAGES, width)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_axe_finds_no_violations_on_journeys(browser, demo_url, width):
+    axe_pages(browser, demo_url, DEMO_PAGES, width)
+
+
+def axe_pages(browser, base_url, paths, width):
     # bypass_csp only lets the test inject axe; the pages themselves load under the policy.
     context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     page = context.new_page()
     problems = {}
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    for path in PAGES:
+    for path in paths:
         page.goto(base_url + path)
         if "?q=" in path:  # check the rendered results too
             page.wait_for_selector("[data-search-results][data-search-state=done]", timeout=10000)

@@ -2,6 +2,8 @@
 
 import dataclasses
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -218,3 +220,33 @@ def test_most_needed_services_are_one_list_whatever_its_length(shared_catalogue_
     featured = next(iter(catalogue.services))
     catalogue.services[featured] = dataclasses.replace(catalogue.services[featured], featured=True)
     assert [s.id for s in catalogue.most_needed(6)] == [featured]
+
+
+def test_journey_step_naming_an_unknown_service_names_file_life_event_and_step(tmp_path):
+    content = Path(__file__).resolve().parents[2] / "content"
+    shutil.copytree(content, tmp_path / "c")
+    path = tmp_path / "c" / "life-events" / "menikah.json"
+    data = json.loads(path.read_text())
+    data["steps"][1]["services"] = ["akta-nikah-tidak-ada"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(RecordError) as caught:
+        load_catalogue(tmp_path / "c")
+    error = caught.value
+    assert (error.file, error.record_id, error.field) == ("life-events/menikah.json", "menikah", "steps[2]")
+    assert "akta-nikah-tidak-ada" in error.message
+
+
+def test_store_links_must_be_https_links_into_their_store():
+    from catalogue import App
+
+    base = {"slug": "a", "name": "A", "opd": "o", "base_url": "https://a.example.go.id"}
+    App.from_dict({**base, "play_store_url": "https://play.google.com/store/apps/details?id=x"})
+    for name, url in (
+        ("play_store_url", "https://evil.example.com/store/apps/details?id=x"),
+        ("play_store_url", "http://play.google.com/store/apps/details?id=x"),
+        ("app_store_url", "javascript:alert(1)"),
+        ("app_store_url", "https://play.google.com/x"),
+    ):
+        with pytest.raises(RecordError) as caught:
+            App.from_dict({**base, name: url}, "apps/a.json")
+        assert caught.value.field == name

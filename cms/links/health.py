@@ -17,6 +17,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from catalogue import AppHealth
 from catalogue.files import Catalogue
 
 from .checker import check_urls
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # Sent with `apps` (the sorted slugs whose availability flipped) after a check has been recorded.
 app_availability_changed = Signal()
+# Sent after every check of the apps' addresses: the app directory shows when they were checked.
+app_health_checked = Signal()
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,29 @@ def down_app_slugs() -> frozenset[str]:
     )
 
 
+def app_health() -> dict[str, AppHealth]:
+    """What the checks last measured for each app's address, for the portal's app pages."""
+    health = {}
+    for row in LinkStatus.objects.filter(kind=LinkStatus.Kind.APP):
+        state = {LinkStatus.State.DOWN: "down", LinkStatus.State.UNKNOWN: "unknown"}.get(row.state, "up")
+        health[row.key] = AppHealth(
+            slug=row.key,
+            state=state,
+            checked_at=row.checked_at.isoformat() if row.checked_at else None,
+            down_since=row.failing_since.isoformat() if state == "down" and row.failing_since else None,
+        )
+    return health
+
+
 def with_link_health(catalogue: Catalogue) -> Catalogue:
     """The catalogue with the apps that link health reports as down marked unavailable
-    (their service pages show a banner)."""
-    down_apps = down_app_slugs()
+    (their service pages show a banner), and what the checks measured for the app directory."""
+    health = app_health()
+    if health:
+        catalogue = dataclasses.replace(
+            catalogue, app_health={slug: h for slug, h in health.items() if slug in catalogue.apps}
+        )
+    down_apps = frozenset(slug for slug, h in health.items() if h.state == "down")
     if not down_apps.intersection(catalogue.apps):
         return catalogue
     apps = {
@@ -131,6 +153,9 @@ def run_link_check(catalogue: Catalogue) -> Summary:
     if changed:
         logger.info("app availability changed: %s", ", ".join(changed))
         app_availability_changed.send(sender=run_link_check, apps=changed)
+    if any(row.kind == LinkStatus.Kind.APP for row in rows):
+        # The app directory says when each app was last checked.
+        app_health_checked.send(sender=run_link_check)
     return Summary(
         checked=len(rows),
         up=counts[LinkStatus.State.UP],

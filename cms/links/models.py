@@ -49,6 +49,8 @@ class LinkStatus(models.Model):
     checked_at = models.DateTimeField(_("diperiksa"), null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("gagal berturut-turut"), default=0)
     last_ok_at = models.DateTimeField(_("terakhir normal"), null=True, blank=True)
+    # The first failed check of the current run of failures: when an outage began.
+    failing_since = models.DateTimeField(_("gagal sejak"), null=True, blank=True)
 
     objects = LinkStatusQuerySet.as_manager()
 
@@ -70,9 +72,12 @@ class LinkStatus(models.Model):
             self.consecutive_failures = 0
             self.error = ""
             self.last_ok_at = when
+            self.failing_since = None
             self.state = self.State.SLOW if latency > slow_after_seconds() else self.State.UP
             return
         self.consecutive_failures += 1
+        if self.consecutive_failures == 1 or self.failing_since is None:
+            self.failing_since = when
         self.error = error[:300]
         if self.consecutive_failures >= failures_until_down():
             self.state = self.State.DOWN

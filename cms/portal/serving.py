@@ -33,7 +33,7 @@ from site_builder.theme import HASHED_ASSET_RE
 
 # Paths Django answers; everything else is the portal, and a portal path the live build has no
 # file for gets the build's own 404 page straight from the front door, as fast as a page (Django
-# has no route outside these prefixes: cms/portal/tests/test_front_door.py checks that).
+# has no route outside these prefixes: tests/test_portal_not_found.py checks that).
 DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
 HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -51,6 +51,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 _HASHED = re.compile(HASHED_ASSET_RE)
+# Revalidated on every load: a new service worker (a new build's assets) must be seen at once.
+NO_CACHE = frozenset({"/sw.js"})
 CHUNK = 64 * 1024
 
 
@@ -73,7 +75,9 @@ def portal_headers(headers: Headers, path: str, url: str) -> None:
     """WhiteNoise calls this once per file when it scans a build; the result is cached."""
     for name, value in {**SECURITY_HEADERS, **strict_transport_security()}.items():
         headers[name] = value
-    if _HASHED.search(url):
+    if url in NO_CACHE:
+        headers["Cache-Control"] = "no-cache"
+    elif _HASHED.search(url):
         headers["Cache-Control"] = IMMUTABLE
     else:
         headers["Cache-Control"] = f"public, max-age={HTML_MAX_AGE}, must-revalidate"

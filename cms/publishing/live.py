@@ -90,6 +90,7 @@ class LiveCatalogue:
             self._linking.discard(pk)
         for pk, slug, _fingerprint in wanted:
             catalogue.add(self._services[pk][1], f"services/{slug}.json")
+        catalogue = catalogue.without_unpublished_steps()
         catalogue.check_references()
         self.last_reexported = len(stale)
         return catalogue

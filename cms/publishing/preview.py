@@ -40,7 +40,11 @@ def preview_catalogue(page):
         if app.opd.slug not in opds:
             opds[app.opd.slug] = opd_record(app.opd)
     services = {record.id: record}
-    preview = dataclasses.replace(catalogue, opds=opds, apps=apps, services=services, sources={})
+    # Journeys name other services, which a preview leaves out: the draft is shown without them.
+    events = {slug: dataclasses.replace(e, steps=()) for slug, e in catalogue.life_events.items()}
+    preview = dataclasses.replace(
+        catalogue, opds=opds, apps=apps, life_events=events, services=services, sources={}
+    )
     preview.check_references()
     return preview, record
 

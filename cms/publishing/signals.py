@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Revision
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from cms.links.health import app_availability_changed
+from cms.links.health import app_availability_changed, app_health_checked
 from cms.services.models import service_preview_requested
 
 from .queue import request_portal_update
@@ -82,6 +82,11 @@ def app_availability_handler(sender, apps, **kwargs):
     request_portal_update(f"kesehatan tautan: {', '.join(apps)}")
 
 
+def app_health_checked_handler(sender, **kwargs):
+    # Only the app directory's pages change (when each app was last checked).
+    request_portal_update("kesehatan tautan: pemeriksaan berkala")
+
+
 def service_preview_handler(sender, page, **kwargs):
     from .preview import serve_service_preview  # the builder: loaded when an editor previews
 
@@ -99,6 +104,7 @@ def connect() -> None:
     page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")
     post_page_move.connect(page_moved_handler, dispatch_uid="publishing.page_moved")
     app_availability_changed.connect(app_availability_handler, dispatch_uid="publishing.link_health")
+    app_health_checked.connect(app_health_checked_handler, dispatch_uid="publishing.link_health_checked")
     service_preview_requested.connect(service_preview_handler, dispatch_uid="publishing.preview")
     for name in PORTAL_PAGE_MODELS[:2]:
         model = apps.get_model("services", name)

@@ -41,3 +41,18 @@ class PortalHtmlField(Field):
 
     def to_representation(self, value):
         return portal_html(value)
+
+
+class JourneyStepsField(Field):
+    """A life event's steps → [{"services": [service ids], "why", "produces", "mode"}, ...]."""
+
+    def to_representation(self, value):
+        return [
+            {
+                "services": [page.slug for page in block.value["services"] if page is not None],
+                "why": block.value["why"],
+                "produces": block.value["produces"],
+                "mode": block.value["mode"],
+            }
+            for block in value
+        ]

@@ -42,6 +42,7 @@ def published_catalogue() -> Catalogue:
         if opd is None:
             continue  # its OPD is unpublished: the service is not reachable either
         catalogue.add(live_service_record(page, opd.slug, catalogue), f"services/{page.slug}.json")
+    catalogue = catalogue.without_unpublished_steps()
     catalogue.check_references()
     return catalogue
 
@@ -76,7 +77,7 @@ def published_parts() -> PublishedParts:
     for category in categories:
         catalogue.add(taxonomy_record(CategoryRecord, category), f"categories/{category.slug}.json")
     for event in life_events:
-        catalogue.add(taxonomy_record(LifeEventRecord, event), f"life-events/{event.slug}.json")
+        catalogue.add(life_event_record(event), f"life-events/{event.slug}.json")
     return PublishedParts(catalogue, opd_by_path, apps, categories, life_events)
 
 
@@ -114,6 +115,8 @@ def app_record(app: App) -> AppRecord:
             "base_url": app.base_url,
             "description": app.description,
             "platforms": list(app.platforms),
+            "play_store_url": app.play_store_url,
+            "app_store_url": app.app_store_url,
         },
         f"apps/{app.slug}.json",
     )
@@ -121,6 +124,28 @@ def app_record(app: App) -> AppRecord:
 
 def taxonomy_record(cls, item: Category | LifeEvent):
     return cls.from_dict({"slug": item.slug, "name": item.name, "description": item.description})
+
+
+def life_event_record(event: LifeEvent) -> LifeEventRecord:
+    """The life event with its journey; steps name services by id (a deleted page drops out)."""
+    steps = []
+    for block in event.steps:
+        value = block.value
+        # A ListBlock of page choosers: one query per step; a deleted page is None.
+        services = [page.slug for page in value["services"] if page is not None]
+        if services:
+            steps.append(
+                {
+                    "services": services,
+                    "why": value["why"] or "",
+                    "produces": value["produces"] or "",
+                    "mode": value["mode"] or "all",
+                }
+            )
+    return LifeEventRecord.from_dict(
+        {"slug": event.slug, "name": event.name, "description": event.description, "steps": steps},
+        f"life-events/{event.slug}.json",
+    )
 
 
 def service_record(page: ServicePage, opd_slug: str, with_updated: bool = True) -> Service:

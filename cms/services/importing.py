@@ -25,7 +25,7 @@ from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 
 from . import bulk
-from .exporting import WITA, app_record, opd_record, service_record, taxonomy_record
+from .exporting import WITA, app_record, life_event_record, opd_record, service_record, taxonomy_record
 from .models import App, Category, LifeEvent, OpdPage, ServicePage
 from .setup import catalogue_root, ensure_editor_group
 
@@ -94,9 +94,10 @@ class _Importer:
             self.upsert_snippet(
                 record, Category, self.categories, "kategori", self.taxonomy_values, self.category_record
             )
+        # Journeys refer to services: their steps are set once the services are in (set_journeys).
         for record in self.catalogue.life_events.values():
             self.upsert_snippet(
-                record,
+                dataclasses.replace(record, steps=()),
                 LifeEvent,
                 self.life_events,
                 "peristiwa hidup",
@@ -120,6 +121,7 @@ class _Importer:
             if progress:
                 progress(done, total)
         self.publish_services(changed)
+        self.set_journeys()
 
     # OPDs -------------------------------------------------------------------------------
 
@@ -185,6 +187,8 @@ class _Importer:
             "base_url": record.base_url,
             "description": record.description,
             "platforms": list(record.platforms),
+            "play_store_url": record.play_store_url,
+            "app_store_url": record.app_store_url,
         }
 
     @staticmethod
@@ -198,6 +202,39 @@ class _Importer:
     @staticmethod
     def event_record(obj: LifeEvent) -> LifeEventRecord:
         return taxonomy_record(LifeEventRecord, obj)
+
+    def set_journeys(self) -> None:
+        """Each life event's steps, referring to the (now published) service pages."""
+        wanted = {slug for r in self.catalogue.life_events.values() for s in r.steps for slug in s.services}
+        pages = {p.slug: p for p in ServicePage.objects.filter(slug__in=wanted)}
+        for record in self.catalogue.life_events.values():
+            obj = self.life_events[record.slug]
+            if life_event_record(obj) == record:
+                continue
+            file = self.catalogue.source(record)
+            steps = []
+            for number, step in enumerate(record.steps, start=1):
+                for service_id in step.services:
+                    page = pages.get(service_id)
+                    if page is None or not page.live:
+                        raise RecordError(
+                            file, record.slug, f"steps[{number}]", f"layanan '{service_id}' tidak terbit."
+                        )
+                value = {
+                    "services": [pages[s] for s in step.services],
+                    "why": step.why,
+                    "produces": step.produces,
+                    "mode": step.mode,
+                }
+                steps.append(("step", value))
+            obj.steps = steps
+            with _record_errors(self.catalogue, record):
+                obj.full_clean()
+                obj.save()
+            if obj not in self.touched:  # counted unchanged so far: only its journey changed
+                self.result.unchanged["peristiwa hidup"] -= 1
+                self.result.updated["peristiwa hidup"] += 1
+                self.touched.append(obj)
 
     # Services ---------------------------------------------------------------------------
 

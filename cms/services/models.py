@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import Signal
+from django.utils.deconstruct import deconstructible
 from modelcluster.fields import ParentalManyToManyField
 from rest_framework.fields import CharField
 from wagtail import blocks
@@ -26,9 +27,18 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from catalogue import urls
-from catalogue.records import CHANNEL_KINDS, OPD_KINDS, PLATFORMS, SLUG_RE, deep_link_error, https_url_error
+from catalogue.records import (
+    CHANNEL_KINDS,
+    OPD_KINDS,
+    PLATFORMS,
+    SLUG_RE,
+    STORE_HOSTS,
+    deep_link_error,
+    https_url_error,
+    store_url_error,
+)
 
-from .api_fields import ChannelListField, PortalHtmlField, SlugField, TextListField
+from .api_fields import ChannelListField, JourneyStepsField, PortalHtmlField, SlugField, TextListField
 
 # Tag set of catalogue.records.RICH_TEXT_TAGS, as Draftail features.
 RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link"]
@@ -231,7 +241,68 @@ class Category(Taxonomy):
         verbose_name_plural = "kategori"
 
 
+@deconstructible
+class StoreUrlValidator:
+    """An https link to the app's page in one store (catalogue.records.store_url_error)."""
+
+    def __init__(self, store_host: str):
+        self.store_host = store_host
+
+    def __call__(self, value: str) -> None:
+        if value and (problem := store_url_error(value, self.store_host)):
+            raise ValidationError(problem)
+
+    def __eq__(self, other):
+        return isinstance(other, StoreUrlValidator) and other.store_host == self.store_host
+
+
+class JourneyServiceChooser(blocks.PageChooserBlock):
+    """A published service page (a journey step must lead citizens to a live page)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is not None and not value.live:
+            raise ValidationError(
+                f"Layanan '{value.title}' belum terbit: terbitkan dulu atau pilih yang lain."
+            )
+        return value
+
+
+class JourneyStepBlock(blocks.StructBlock):
+    services = blocks.ListBlock(
+        JourneyServiceChooser(page_type="services.ServicePage", label="Layanan"),
+        min_num=1,
+        label="Layanan pada langkah ini",
+    )
+    mode = blocks.ChoiceBlock(
+        choices=[("all", "Semua layanan ini (dan)"), ("any", "Salah satu layanan ini (atau)")],
+        default="all",
+        label="Jika lebih dari satu layanan",
+    )
+    why = blocks.CharBlock(label="Mengapa langkah ini", max_length=300, required=False)
+    produces = blocks.CharBlock(
+        label="Hasilnya untuk langkah berikut",
+        max_length=300,
+        required=False,
+        help_text="Contoh: Akta kelahiran, yang diperlukan untuk memperbarui KK.",
+    )
+
+    class Meta:
+        icon = "list-ol"
+        label = "Langkah"
+
+
 class LifeEvent(Taxonomy):
+    steps = StreamField(
+        [("step", JourneyStepBlock())],
+        blank=True,
+        verbose_name="langkah perjalanan",
+        help_text="Urutan layanan yang ditempuh warga pada peristiwa ini, lintas OPD.",
+    )
+
+    panels = Taxonomy.panels + [FieldPanel("steps")]
+    api_fields = Taxonomy.api_fields + [APIField("steps", serializer=JourneyStepsField())]
+
     class Meta(Taxonomy.Meta):
         verbose_name = "peristiwa hidup"
         verbose_name_plural = "peristiwa hidup"
@@ -251,6 +322,20 @@ class App(models.Model):
     )
     platforms = PlatformsField("platform")
     description = models.TextField("deskripsi", blank=True)
+    play_store_url = models.CharField(
+        "tautan Google Play",
+        max_length=500,
+        blank=True,
+        validators=[StoreUrlValidator(STORE_HOSTS["play_store_url"])],
+        help_text="Alamat https://play.google.com/… aplikasi Android-nya, jika ada.",
+    )
+    app_store_url = models.CharField(
+        "tautan App Store",
+        max_length=500,
+        blank=True,
+        validators=[StoreUrlValidator(STORE_HOSTS["app_store_url"])],
+        help_text="Alamat https://apps.apple.com/… aplikasi iOS-nya, jika ada.",
+    )
 
     panels = [
         FieldPanel("name"),
@@ -258,6 +343,8 @@ class App(models.Model):
         FieldPanel("opd", widget=forms.Select),
         FieldPanel("base_url"),
         FieldPanel("platforms"),
+        FieldPanel("play_store_url"),
+        FieldPanel("app_store_url"),
         FieldPanel("description"),
     ]
     api_fields = [
@@ -266,6 +353,8 @@ class App(models.Model):
         APIField("opd", serializer=SlugField()),
         APIField("base_url"),
         APIField("platforms"),
+        APIField("play_store_url"),
+        APIField("app_store_url"),
         APIField("description"),
     ]
 
