@@ -1,16 +1,18 @@
 """The catalogue record (one definition of a service, OPD, app, category, life event) and its files."""
 
 from .files import Catalogue, dump_record, load_catalogue, write_content
-from .records import App, Category, Channel, LifeEvent, Opd, RecordError, Service
+from .records import App, BestBet, Category, Channel, LifeEvent, Opd, RecordError, SearchTerm, Service
 
 __all__ = [
     "App",
+    "BestBet",
     "Catalogue",
     "Category",
     "Channel",
     "LifeEvent",
     "Opd",
     "RecordError",
+    "SearchTerm",
     "Service",
     "dump_record",
     "load_catalogue",

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cms.search_api",
     "cms.publishing",
     "cms.links",
+    "cms.vocabulary",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.sites",

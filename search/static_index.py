@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from catalogue.files import Catalogue
 from catalogue.records import Service
 
-from .analysis import Analyzer, default_analyzer
+from .analysis import Analyzer, default_analyzer, words_key
 
 FORMAT_VERSION = 2
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
@@ -331,7 +331,8 @@ def build_index(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_index(catalogue, analyzer or default_analyzer(), api_url)
+        analyzer = analyzer or default_analyzer(catalogue.search_terms.values())
+        return _build_index(catalogue, analyzer, api_url)
     finally:
         if enabled:
             gc.enable()
@@ -450,11 +451,28 @@ def _build_index(catalogue: Catalogue, analyzer: Analyzer, api_url: str | None) 
         "low": dict(sorted(d.low_weight.items())),
         "coll": dict(sorted(d.colloquial.items())),
     }
+    bets = best_bets(catalogue, {s.id: doc for doc, s in enumerate(services)})
+    if bets:
+        meta["bets"] = bets
     if api_url:
         meta["api"] = api_url
     files["meta.json"] = _dump(meta)
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
     return BuiltIndex(files=files, digest=digest, meta=meta)
+
+
+def best_bets(catalogue: Catalogue, docs: dict[str, int]) -> dict[str, list]:
+    """{query words: [[docs pinned on top, in order], last day or None]} of the editors' best bets.
+
+    The page compares the last day with its own date, so a bet ends on time between publishes.
+    """
+    bets: dict[str, list] = {}
+    for bet in sorted(catalogue.best_bets.values(), key=lambda b: b.slug):
+        key = words_key(bet.query)
+        pinned = [docs[s] for s in bet.services if s in docs]
+        if key and pinned and key not in bets:
+            bets[key] = [pinned, bet.expires]
+    return dict(sorted(bets.items()))
 
 
 def shard_of(key: str, count: int) -> int:

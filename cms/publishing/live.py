@@ -45,6 +45,7 @@ class LiveCatalogue:
     def _published(self) -> Catalogue:
         from cms.services.exporting import live_service_record, published_parts
         from cms.services.models import ServicePage
+        from cms.vocabulary.exporting import add_vocabulary
 
         parts = published_parts()
         catalogue = parts.catalogue
@@ -105,6 +106,7 @@ class LiveCatalogue:
             self._linking.discard(pk)
         for pk, slug, _fingerprint in wanted:
             catalogue.add(self._services[pk][1], f"services/{slug}.json")
+        add_vocabulary(catalogue)  # a few dozen rows: read every time
         catalogue.check_references()
         self.last_reexported = len(stale)
         return catalogue

@@ -15,14 +15,14 @@ from search.static_index import build_index
 
 PYTHON_INDEX_TTL = 60  # seconds: publishing shows up in the fallback search within a minute
 _lock = threading.Lock()
-_cached: tuple[float, StaticSearcher, dict] | None = None
+_cached: tuple[float, StaticSearcher, dict, object] | None = None
 
 
 class SearchUnavailable(Exception):
     """Elasticsearch is configured but did not answer."""
 
 
-def _python_searcher() -> tuple[StaticSearcher, dict]:
+def _python_searcher() -> tuple[StaticSearcher, dict, object]:
     global _cached
     with _lock:
         if _cached is None or time.monotonic() - _cached[0] > PYTHON_INDEX_TTL:
@@ -30,8 +30,8 @@ def _python_searcher() -> tuple[StaticSearcher, dict]:
 
             catalogue = published_catalogue()
             searcher = StaticSearcher(build_index(catalogue).files)
-            _cached = (time.monotonic(), searcher, catalogue.services)
-        return _cached[1], _cached[2]
+            _cached = (time.monotonic(), searcher, catalogue.services, catalogue)
+        return _cached[1], _cached[2], _cached[3]
 
 
 def reset_cache() -> None:
@@ -61,7 +61,7 @@ def _split_words(text: str) -> list[str]:
 def python_search(
     query: str, *, opd: str | None = None, category: str | None = None, size: int = 20
 ) -> list[dict]:
-    searcher, services = _python_searcher()
+    searcher, services, _catalogue = _python_searcher()
     terms = []
     for group in searcher.analyze(query):
         terms.append(group.word)
@@ -93,8 +93,11 @@ def elasticsearch_search(query: str, **filters) -> list[dict]:
     from elasticsearch import ApiError, TransportError
 
     client = elastic.connect(settings.ELASTICSEARCH_URL, timeout=3.0)
+    _searcher, _services, catalogue = _python_searcher()  # the published vocabulary, cached
     try:
-        return elastic.search(client, query, alias=settings.ELASTICSEARCH_INDEX, **filters)
+        return elastic.search(
+            client, query, alias=settings.ELASTICSEARCH_INDEX, catalogue=catalogue, **filters
+        )
     except (TransportError, ApiError) as exc:
         raise SearchUnavailable(str(exc)) from exc
 

@@ -20,6 +20,7 @@ from catalogue import Catalogue, Channel, Opd, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 from catalogue.files import sanitize_rich_text
+from cms.vocabulary.exporting import add_vocabulary
 
 from .models import App, Category, LifeEvent, OpdPage, ServicePage
 
@@ -43,6 +44,7 @@ def published_catalogue() -> Catalogue:
         if opd is None:
             continue  # its OPD is unpublished: the service is not reachable either
         catalogue.add(live_service_record(page, opd.slug, catalogue), f"services/{page.slug}.json")
+    add_vocabulary(catalogue)
     catalogue.check_references()
     return catalogue
 

@@ -39,7 +39,15 @@ class ImportResult:
     unchanged: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        kinds = ("opd", "aplikasi", "kategori", "peristiwa hidup", "layanan")
+        kinds = (
+            "opd",
+            "aplikasi",
+            "kategori",
+            "peristiwa hidup",
+            "layanan",
+            "istilah pencarian",
+            "hasil unggulan",
+        )
         return "; ".join(
             f"{kind}: {self.created[kind]} baru, {self.updated[kind]} diperbarui, "
             f"{self.unchanged[kind]} tetap"
@@ -108,6 +116,17 @@ class _Importer:
             self.upsert_service(record, pages.get(record.id))
             if progress:
                 progress(done, total)
+        from cms.vocabulary.importing import import_vocabulary
+
+        import_vocabulary(
+            self.catalogue,
+            {
+                "created": self.result.created,
+                "updated": self.result.updated,
+                "unchanged": self.result.unchanged,
+            },
+            self.touched,
+        )
 
     # OPDs -------------------------------------------------------------------------------
 

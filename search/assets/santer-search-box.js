@@ -59,7 +59,7 @@
   function suggest(query) {
     var mine = ++generation;
     engine().then(function () { return index.analyze(query); }).then(function (groups) {
-      var top = index.rank(groups).slice(0, 5).map(function (r) { return r[0]; });
+      var top = index.pin(query, index.rank(groups)).slice(0, 5).map(function (r) { return r[0]; });
       return index.cardsFor(top);
     }).then(function (cards) {
       if (mine !== generation) return;

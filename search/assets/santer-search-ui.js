@@ -193,7 +193,7 @@
 
   function viaStaticIndex(query) {
     return index.analyze(query).then(function (groups) {
-      var ranked = index.rank(groups);
+      var ranked = index.pin(query, index.rank(groups));
       var stems = [];
       groups.forEach(function (g) {
         stems.push(g[0]);

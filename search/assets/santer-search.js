@@ -326,6 +326,20 @@
     return ranked;
   };
 
+  // The editors' best bet for this query (if any, and not past its last day) on top: the same as
+  // StaticSearcher.pin.
+  Index.prototype.pin = function (query, ranked, today) {
+    var bets = this.meta.bets || {};
+    var key = words(query).join(" ");
+    if (!Object.prototype.hasOwnProperty.call(bets, key)) return ranked;
+    var bet = bets[key];
+    today = today || new Date().toISOString().slice(0, 10);
+    if (bet[1] && bet[1] < today) return ranked;
+    var top = ranked.length ? ranked[0][1] : 0.0;
+    var pinned = bet[0].map(function (doc, i) { return [doc, top + bet[0].length - i]; });
+    return pinned.concat(ranked.filter(function (r) { return bet[0].indexOf(r[0]) < 0; }));
+  };
+
   Index.prototype.cardsFor = function (docs) {
     var self = this;
     var size = this.meta.chunk;

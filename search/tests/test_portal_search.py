@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-from catalogue.files import load_catalogue
+from catalogue.files import load_catalogue, load_vocabulary
+
+from .conftest import CONTENT_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,7 +22,9 @@ def portal(shared_catalogue_dir, tmp_path_factory):
     from site_builder.build import build_portal
 
     out = tmp_path_factory.mktemp("portal") / "site"
-    build_portal(load_catalogue(shared_catalogue_dir), out, "https://santer.example")
+    build_portal(
+        load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir)), out, "https://santer.example"
+    )
     return out
 
 
@@ -161,7 +165,9 @@ def portal_with_api(shared_catalogue_dir, tmp_path_factory):
     previous = os.environ.get("ELASTICSEARCH_URL")
     os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:9"
     try:
-        build_portal(load_catalogue(shared_catalogue_dir), out, "https://santer.example")
+        build_portal(
+            load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir)), out, "https://santer.example"
+        )
     finally:
         if previous is None:
             del os.environ["ELASTICSEARCH_URL"]
