@@ -83,11 +83,13 @@ def build_portal(
     jobs: int | None = None,
     reuse: bool = True,
     search: bool = True,
+    search_log_url: str = "",
 ) -> BuildReport:
     """Build the portal for `catalogue` and make it live at `out_dir` (a symlink to the build).
 
     reuse=False renders every page even when the previous build has it unchanged.
     search=False leaves out the search index (search.portal), e.g. for the page benchmark.
+    search_log_url: where the pages report finished searches (the data-search-log attribute); "" none.
     Raises BuildError; `out_dir` then still serves exactly what it served before.
     """
     started = time.perf_counter()
@@ -121,7 +123,7 @@ def build_portal(
         job = None
         try:
             job = BuildJob(
-                Site(catalogue, site_url),
+                Site(catalogue, site_url, search_log_url),
                 partial,
                 theme_dir,
                 previous=previous,
@@ -350,7 +352,15 @@ class BuildJob:
         """
         if self._theme_fingerprint is None:
             self._theme_fingerprint = theme_fingerprint(self.theme_dir)
-        salt = "|".join((BUILDER_VERSION, self._theme_fingerprint, self.site.site_url, repr(page_assets)))
+        salt = "|".join(
+            (
+                BUILDER_VERSION,
+                self._theme_fingerprint,
+                self.site.site_url,
+                self.site.search_log_url,
+                repr(page_assets),
+            )
+        )
         if self._page_fingerprints is None or self._page_fingerprints[0] != salt:
             pages = [page for page in self.pages if page.template != "search.html"]
             self._page_fingerprints = (salt, self._hash_pages(salt, "", pages))
@@ -655,6 +665,7 @@ def render_page(
     *,
     assets: Assets | None = None,
     theme_dir: str | os.PathLike = THEME_DIR,
+    search_log_url: str = "",
 ) -> bytes:
     """The bytes of one page (by URL path, e.g. "/layanan/ktp-el-pemula/") exactly as a build writes it.
 
@@ -663,7 +674,7 @@ def render_page(
     """
     from .theme import theme_assets
 
-    site = Site(catalogue, site_url)
+    site = Site(catalogue, site_url, search_log_url)
     wanted = {page.url: page for page in site.pages()}
     if url not in wanted:
         raise KeyError(f"the portal has no page at {url}")
