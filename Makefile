@@ -14,6 +14,7 @@ run: setup
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: setup

@@ -8,10 +8,13 @@ SANTER_DATA_DIR  the data folder, default <project>/data
 PORTAL_DIR       the live built portal, default <data>/portal
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
+… and the rest below, each with its default and what it does (the README's table lists them all).
+HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +26,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 def env_flag(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_number(name: str, default: float, kind: type = float):
+    return kind(os.environ.get(name, "").strip() or default)
 
 
 def _secret_key() -> str:
@@ -46,6 +53,21 @@ PORTAL_DIR = Path(os.environ.get("PORTAL_DIR", DATA_DIR / "portal"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")
+# Another theme folder for the portal; unset: the project's themes/santer.
+PORTAL_THEME_DIR = Path(os.environ["PORTAL_THEME_DIR"]) if os.environ.get("PORTAL_THEME_DIR") else None
+
+# Publish queue (cms.publishing): a burst of publishes becomes one portal update.
+PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.2)  # quiet period before an update
+PUBLISH_MAX_WAIT_SECONDS = env_number("PUBLISH_MAX_WAIT_SECONDS", 2.0)  # longest a request waits in a burst
+PUBLISH_RETRY_SECONDS = env_number("PUBLISH_RETRY_SECONDS", 60)  # the worker retries a failed update after
+
+# Link health (cms.links): the apps' base URLs and the services' deep links.
+LINK_CHECK_INTERVAL_SECONDS = env_number("LINK_CHECK_INTERVAL_SECONDS", 900)  # the worker's periodic check
+LINK_CHECK_TIMEOUT_SECONDS = env_number("LINK_CHECK_TIMEOUT_SECONDS", 10.0)  # per request
+LINK_CHECK_MAX_REDIRECTS = env_number("LINK_CHECK_MAX_REDIRECTS", 5, int)  # more counts as a failure
+LINK_CHECK_CONCURRENCY = env_number("LINK_CHECK_CONCURRENCY", 8, int)  # links checked at once
+LINK_CHECK_SLOW_SECONDS = env_number("LINK_CHECK_SLOW_SECONDS", 3.0)  # an answer slower than this is "slow"
+LINK_CHECK_FAILURES_UNTIL_DOWN = env_number("LINK_CHECK_FAILURES_UNTIL_DOWN", 3, int)  # failures in a row
 
 INSTALLED_APPS = [
     "cms.services",
@@ -55,6 +77,7 @@ INSTALLED_APPS = [
     "cms.links",
     "cms.vocabulary",
     "cms.feedback",
+    "cms.security",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
     "wagtail.sites",
@@ -72,6 +95,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -88,8 +114,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cms.security.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lock-out into its page
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -178,8 +207,56 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # One line per background task (hundreds after an import) would bury the worker's own report.
-    "loggers": {name: {"level": "WARNING"} for name in ("django_tasks", "django_tasks_db", "django.tasks")},
+    # django-axes: lock-outs are warnings; each failed attempt is in its AccessAttempt table instead.
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("django_tasks", "django_tasks_db", "django.tasks", "axes")
+    },
 }
+
+# --- Admin security -------------------------------------------------------------------------------
+# HTTPS=1 when the site is served over TLS (by a proxy in front): secure cookies, HSTS, https redirect.
+# Off by default, so the plain-HTTP local run (make run on http://127.0.0.1:8000) keeps working.
+HTTPS = env_flag("HTTPS")
+# The header the TLS proxy sets (and strips from clients) to say the request came in over https.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", HTTPS)  # http:// admin/API requests go to https://
+SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", HTTPS)  # the login cookie never travels in clear
+CSRF_COOKIE_SECURE = env_flag("CSRF_COOKIE_SECURE", HTTPS)
+# HSTS: browsers use https only, for a year by default once HTTPS is on (0 = no header).
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", HTTPS)  # allows (does not submit) HSTS preloading
+
+# Idle admin sessions end after this many seconds (default a working day); every request restarts it.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_TIMEOUT", 8 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True  # the expiry slides with use, so it is an idle time, not a login length
+
+# Login throttling (django-axes): an account, and separately a client address, is locked out after
+# LOGIN_FAILURE_LIMIT failed passwords, for LOGIN_LOCKOUT_MINUTES (`manage.py axes_reset` unlocks).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account or client before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account OR per client, each on its own
+AXES_RESET_ON_SUCCESS = True  # a correct login clears that account's and client's failures
+AXES_LOCKOUT_CALLABLE = "cms.security.views.lockout"  # the Indonesian lock-out page
+# Proxies in front whose X-Forwarded-For is trusted (0: the client is the connection's address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"  # the address our own proxy appended, not one a client sent
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Second factor (TOTP, django-otp): any editor may turn it on; ADMIN_REQUIRE_TWO_FACTOR=1 makes every
+# admin account set it up at its next login before it can do anything else.
+ADMIN_REQUIRE_TWO_FACTOR = env_flag("ADMIN_REQUIRE_TWO_FACTOR")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Santer Samarinda")  # the name in the phone app
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

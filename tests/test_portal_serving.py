@@ -1,6 +1,7 @@
 """The portal as a real gunicorn (cms/gunicorn.conf.py) serves it: headers, caching, live publishing.
 
-Both front doors run: the ASGI one `make run` uses, and the WSGI one for WSGI-only servers.
+Both front doors run: the ASGI one `make run` uses (uvicorn workers), and the WSGI one for
+WSGI-only servers (gthread).
 """
 
 import dataclasses
@@ -30,7 +31,10 @@ def free_port() -> int:
 
 @pytest.fixture(
     scope="module",
-    params=[("cms.asgi:application", "asgi"), ("cms.wsgi:application", "gthread")],
+    params=[
+        ("cms.asgi:application", "uvicorn_worker.UvicornWorker"),
+        ("cms.wsgi:application", "gthread"),
+    ],
     ids=["asgi", "wsgi"],
 )
 def server(request, shared_catalogue_dir, tmp_path_factory):

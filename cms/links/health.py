@@ -1,17 +1,20 @@
 """Link health: which links the catalogue sends citizens to, checking them, and what is down.
 
-The catalogue (what is published) decides which links exist; each check updates one
-LinkStatus row per link. When an app goes down or comes back, the portal is brought up
-to date through the publish pipeline so its service pages show or drop the banner.
+The catalogue (what is published, handed in by the caller) decides which links exist; each
+check updates one LinkStatus row per link. When an app goes down or comes back, the signal
+`app_availability_changed` is sent: the publish pipeline (cms.publishing) listens and brings
+the portal up to date, so its service pages show or drop the banner.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from catalogue.files import Catalogue
@@ -20,6 +23,9 @@ from .checker import check_urls
 from .models import LinkStatus
 
 logger = logging.getLogger(__name__)
+
+# Sent with `apps` (the sorted slugs whose availability flipped) after a check has been recorded.
+app_availability_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -81,22 +87,28 @@ def down_app_slugs() -> frozenset[str]:
     )
 
 
-def published_catalogue() -> Catalogue:
-    from cms.services.exporting import published_catalogue as export  # the CMS owns what is live
+def with_link_health(catalogue: Catalogue) -> Catalogue:
+    """The catalogue with the apps that link health reports as down marked unavailable
+    (their service pages show a banner)."""
+    down_apps = down_app_slugs()
+    if not down_apps.intersection(catalogue.apps):
+        return catalogue
+    apps = {
+        slug: dataclasses.replace(app, available=False) if slug in down_apps else app
+        for slug, app in catalogue.apps.items()
+    }
+    return dataclasses.replace(catalogue, apps=apps)
 
-    return export()
 
-
-def run_link_check(catalogue: Catalogue | None = None) -> Summary:
-    """Check every link of the published catalogue and record the results."""
-    catalogue = catalogue if catalogue is not None else published_catalogue()
+def run_link_check(catalogue: Catalogue) -> Summary:
+    """Check every link of the (published) catalogue and record the results."""
     before = down_app_slugs()
     rows = sync_targets(targets_from_catalogue(catalogue))
     results = check_urls(
         [row.url for row in rows],
-        timeout=float(getattr(settings, "LINK_CHECK_TIMEOUT_SECONDS", 10.0)),
-        max_redirects=int(getattr(settings, "LINK_CHECK_MAX_REDIRECTS", 5)),
-        concurrency=int(getattr(settings, "LINK_CHECK_CONCURRENCY", 8)),
+        timeout=settings.LINK_CHECK_TIMEOUT_SECONDS,
+        max_redirects=settings.LINK_CHECK_MAX_REDIRECTS,
+        concurrency=settings.LINK_CHECK_CONCURRENCY,
     )
     now = timezone.now()
     counts = dict.fromkeys(LinkStatus.State.values, 0)
@@ -118,9 +130,7 @@ def run_link_check(catalogue: Catalogue | None = None) -> Summary:
     changed = tuple(sorted(before ^ after))
     if changed:
         logger.info("app availability changed: %s", ", ".join(changed))
-        from cms.publishing.queue import request_portal_update
-
-        request_portal_update(f"kesehatan tautan: {', '.join(changed)}")
+        app_availability_changed.send(sender=run_link_check, apps=changed)
     return Summary(
         checked=len(rows),
         up=counts[LinkStatus.State.UP],

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 def failures_until_down() -> int:
     """A link is "down" only after this many failed checks in a row (one hiccup is not an outage)."""
-    return int(getattr(settings, "LINK_CHECK_FAILURES_UNTIL_DOWN", 3))
+    return settings.LINK_CHECK_FAILURES_UNTIL_DOWN
 
 
 def slow_after_seconds() -> float:
-    return float(getattr(settings, "LINK_CHECK_SLOW_SECONDS", 3.0))
+    return settings.LINK_CHECK_SLOW_SECONDS
 
 
 class LinkStatusQuerySet(models.QuerySet):

@@ -9,9 +9,9 @@ new build while requests keep being served from the previous (still complete, st
 build until the new one is ready — a second or two at 10k services.
 
 Two front doors share that: PortalApp (WSGI, cms/wsgi.py) and PortalASGI (ASGI, cms/asgi.py,
-what cms/gunicorn.conf.py runs). The ASGI one exists for speed: gunicorn's asyncio worker
-answers a keep-alive request without handing it to a thread pool, about three times the
-requests per second of its threaded WSGI worker on the same file table.
+what cms/gunicorn.conf.py runs on uvicorn workers). The ASGI one exists for speed: uvicorn
+answers a portal request on its event loop without handing it to a thread pool, several times
+the requests per second of gunicorn's threaded WSGI worker on the same file table.
 """
 
 from __future__ import annotations

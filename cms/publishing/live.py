@@ -11,20 +11,11 @@ are few and exported every time; when one of them changes, every service is re-e
 
 from __future__ import annotations
 
-import dataclasses
-
 from catalogue import Catalogue, Service
-
-
-def with_link_health(catalogue: Catalogue, down_apps: frozenset[str]) -> Catalogue:
-    """Mark the apps that link health reports as down (their service pages show a banner)."""
-    if not down_apps.intersection(catalogue.apps):
-        return catalogue
-    apps = {
-        slug: dataclasses.replace(app, available=False) if slug in down_apps else app
-        for slug, app in catalogue.apps.items()
-    }
-    return dataclasses.replace(catalogue, apps=apps)
+from cms.links.health import with_link_health
+from cms.services.exporting import live_service_record, published_parts
+from cms.services.models import ServicePage
+from cms.vocabulary.exporting import add_vocabulary
 
 
 class LiveCatalogue:
@@ -38,15 +29,9 @@ class LiveCatalogue:
         self._link_targets: frozenset = frozenset()
 
     def load(self) -> Catalogue:
-        from cms.links.health import down_app_slugs
-
-        return with_link_health(self._published(), down_app_slugs())
+        return with_link_health(self._published())
 
     def _published(self) -> Catalogue:
-        from cms.services.exporting import live_service_record, published_parts
-        from cms.services.models import ServicePage
-        from cms.vocabulary.exporting import add_vocabulary
-
         parts = published_parts()
         catalogue = parts.catalogue
 

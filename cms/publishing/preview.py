@@ -17,18 +17,15 @@ from django.http import HttpResponse
 from wagtail.models import Page
 
 from catalogue import RecordError
+from cms.links.health import with_link_health
+from cms.services.exporting import app_record, opd_record, published_parts, service_record
+from cms.services.models import OpdPage
 from site_builder import live_assets, render_page
-
-from .live import with_link_health
 
 
 def preview_catalogue(page):
     """What is live besides the services, and `page`'s draft as the one service."""
-    from cms.links.health import down_app_slugs
-    from cms.services.exporting import app_record, opd_record, published_parts, service_record
-    from cms.services.models import OpdPage
-
-    catalogue = with_link_health(published_parts().catalogue, down_app_slugs())
+    catalogue = with_link_health(published_parts().catalogue)
     opd = OpdPage.objects.filter(path=page.path[: -Page.steplen]).first()
     if opd is None:
         raise RecordError(

@@ -5,26 +5,35 @@ transaction commits, the request joins the pending `update_portal` task if there
 (pushing its start back by a short quiet period, but never beyond a maximum wait), or
 enqueues a new one. Ten publishes in a burst therefore cause one update, which reads
 the whole published state when it runs — so nothing a folded request asked for is lost.
+
+The worker's two django-tasks tasks live here too: `update_portal` (run by
+`manage.py publish_worker`) and the periodic `check_links_task`.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks import task
+
+from cms.links.health import run_link_check
+from cms.services.exporting import published_catalogue
 
 PORTAL_QUEUE = "portal"
+LINKS_QUEUE = "links"
 MAX_REASONS = 50  # the run record keeps the first few triggers, not ten thousand lines
 
 
 def debounce() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_DEBOUNCE_SECONDS", 0.2)))
+    return timedelta(seconds=settings.PUBLISH_DEBOUNCE_SECONDS)
 
 
 def max_wait() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "PUBLISH_MAX_WAIT_SECONDS", 2.0)))
+    return timedelta(seconds=settings.PUBLISH_MAX_WAIT_SECONDS)
 
 
 class _Pending:
@@ -37,6 +46,24 @@ class _Pending:
     def __call__(self):
         self.done = True
         enqueue_update(self.reasons)
+
+
+@task(queue_name=PORTAL_QUEUE)
+def update_portal(reasons: list[str]) -> dict:
+    from .runner import run_portal_update  # the builder: loaded by the worker, not by every web process
+
+    run = run_portal_update(fold_pending(reasons))
+    return {"run": run.pk, "status": run.status, "pages_written": run.pages_written}
+
+
+def check_published_links():
+    """The link check of what is published (`manage.py check_links` and the periodic task)."""
+    return run_link_check(published_catalogue())
+
+
+@task(queue_name=LINKS_QUEUE)
+def check_links_task() -> dict:
+    return asdict(check_published_links())
 
 
 def request_portal_update(reason: str) -> None:
@@ -55,8 +82,6 @@ def request_portal_update(reason: str) -> None:
 def _pending_tasks():
     from django_tasks_db.models import DBTaskResult
 
-    from .tasks import update_portal
-
     return DBTaskResult.objects.filter(
         task_path=update_portal.module_path, status="READY", queue_name=PORTAL_QUEUE
     )
@@ -65,14 +90,10 @@ def _pending_tasks():
 def _uses_database_queue() -> bool:
     from django_tasks_db.backend import DatabaseBackend
 
-    from .tasks import update_portal
-
     return isinstance(update_portal.get_backend(), DatabaseBackend)
 
 
 def enqueue_update(reasons: list[str]) -> None:
-    from .tasks import update_portal
-
     if not _uses_database_queue():  # e.g. the immediate backend: nothing to fold into
         update_portal.enqueue(reasons)
         return

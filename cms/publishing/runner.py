@@ -53,7 +53,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
             catalogue,
             settings.PORTAL_DIR,
             settings.SITE_URL,
-            theme_dir=getattr(settings, "PORTAL_THEME_DIR", THEME_DIR),
+            theme_dir=settings.PORTAL_THEME_DIR or THEME_DIR,
             reuse=not full,
             search_log_url=settings.SEARCH_LOG_URL,
         )

@@ -1,9 +1,13 @@
-"""What asks for a portal update: page publish/unpublish/move/delete and catalogue snippet changes."""
+"""What asks for a portal update: page publish/unpublish/move/delete, catalogue snippet changes and
+apps going down or coming back (link health). Also renders the editors' service page previews."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from cms.links.health import app_availability_changed
+from cms.services.models import service_preview_requested
 
 from .queue import request_portal_update
 
@@ -51,12 +55,24 @@ def snippet_deleted_handler(sender, instance, **kwargs):
     request_portal_update(f"dihapus: {_label(instance)}")
 
 
+def app_availability_handler(sender, apps, **kwargs):
+    request_portal_update(f"kesehatan tautan: {', '.join(apps)}")
+
+
+def service_preview_handler(sender, page, **kwargs):
+    from .preview import serve_service_preview  # the builder: loaded when an editor previews
+
+    return serve_service_preview(page)
+
+
 def connect() -> None:
     from django.apps import apps
 
     page_published.connect(page_published_handler, dispatch_uid="publishing.page_published")
     page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")
     post_page_move.connect(page_moved_handler, dispatch_uid="publishing.page_moved")
+    app_availability_changed.connect(app_availability_handler, dispatch_uid="publishing.link_health")
+    service_preview_requested.connect(service_preview_handler, dispatch_uid="publishing.preview")
     for name in PORTAL_PAGE_MODELS[:2]:
         model = apps.get_model("services", name)
         post_delete.connect(page_deleted_handler, sender=model, dispatch_uid=f"publishing.deleted.{name}")

@@ -2,6 +2,8 @@
 
 from rest_framework.fields import Field
 
+from .rich_text import portal_html
+
 
 class TextListField(Field):
     """A StreamField of text items → ["item", ...]."""
@@ -38,6 +40,4 @@ class PortalHtmlField(Field):
     """Rich text → the same sanitised HTML the content export and the portal use."""
 
     def to_representation(self, value):
-        from .exporting import portal_html  # exporting imports the models that use this module
-
         return portal_html(value)

@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from wagtail.models import Page
-from wagtail.rich_text.rewriters import LinkRewriter
 
 from catalogue import App as AppRecord
 from catalogue import Catalogue, Channel, Opd, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
-from catalogue.files import sanitize_rich_text
 from cms.vocabulary.exporting import add_vocabulary
 
 from .models import App, Category, LifeEvent, OpdPage, ServicePage
+from .rich_text import portal_html
 
 logger = logging.getLogger(__name__)
 WITA = ZoneInfo("Asia/Makassar")
@@ -176,29 +175,3 @@ def published_date(page: Page) -> str | None:
     if page.last_published_at is None:
         return None
     return page.last_published_at.astimezone(WITA).date().isoformat()
-
-
-def portal_html(db_html: str) -> str:
-    """Wagtail's stored rich text → the sanitised HTML the portal shows.
-
-    Internal page links become portal URLs (/layanan/<id>/, /opd/<slug>/);
-    links to anything not published lose their target.
-    """
-    if not db_html:
-        return ""
-    html = LinkRewriter(bulk_rules={"page": _portal_page_links})(db_html)
-    return sanitize_rich_text(html)
-
-
-def _portal_page_links(attrs_list: list[dict]) -> list[str]:
-    ids = [attrs.get("id") for attrs in attrs_list]
-    pages = Page.objects.live().public().filter(id__in=[i for i in ids if i and i.isdigit()]).specific()
-    urls = {}
-    for page in pages:
-        if isinstance(page, ServicePage):
-            urls[str(page.id)] = f"/layanan/{page.slug}/"
-        elif isinstance(page, OpdPage):
-            urls[str(page.id)] = f"/opd/{page.slug}/"
-        else:
-            urls[str(page.id)] = "/"
-    return [f'<a href="{urls[i]}">' if i in urls else "<a>" for i in ids]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.dispatch import Signal
 from modelcluster.fields import ParentalManyToManyField
 from rest_framework.fields import CharField
 from wagtail import blocks
@@ -33,6 +34,10 @@ RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link"]
 SLUG_MESSAGE = "Harus berupa slug: huruf kecil, angka dan tanda - (contoh: ktp-el-pemula)."
 CHANNEL_LABELS = {"online": "Daring (online)", "walk_in": "Datang langsung (loket)"}
 assert set(CHANNEL_LABELS) == set(CHANNEL_KINDS)
+
+# Sent with `page` when an editor previews a service page; cms.publishing connects the receiver
+# that renders it as the portal will (so the models do not import the publishing layer).
+service_preview_requested = Signal()
 
 
 def validate_https_url(value: str) -> None:
@@ -393,6 +398,7 @@ class ServicePage(PortalUrlMixin, Page):
 
     def serve_preview(self, request, mode_name):
         # Editors preview the page as the portal renders it (cms.publishing.preview).
-        from cms.publishing.preview import serve_service_preview
-
-        return serve_service_preview(self)
+        for _receiver, response in service_preview_requested.send(sender=ServicePage, page=self):
+            if response is not None:
+                return response
+        return super().serve_preview(request, mode_name)

@@ -105,9 +105,9 @@ def test_a_changed_url_starts_afresh_and_removed_links_go(app_server, quick_chec
 def test_check_links_command_prints_the_problems(app_server, quick_checks, monkeypatch, capsys):
     from django.core.management import call_command
 
-    from cms.links import health
+    from cms.publishing import queue
 
-    monkeypatch.setattr(health, "published_catalogue", lambda: local_catalogue(app_server.base))
+    monkeypatch.setattr(queue, "published_catalogue", lambda: local_catalogue(app_server.base))
     call_command("check_links")
     out = capsys.readouterr().out
     assert "4 tautan diperiksa" in out
@@ -116,12 +116,12 @@ def test_check_links_command_prints_the_problems(app_server, quick_checks, monke
 
 @pytest.mark.django_db
 def test_the_periodic_task_checks_links_through_the_task_queue(app_server, quick_checks, monkeypatch):
-    from cms.links import health
-    from cms.links.tasks import LINKS_QUEUE
+    from cms.publishing import queue
     from cms.publishing.management.commands.publish_worker import schedule_once
+    from cms.publishing.queue import LINKS_QUEUE
     from cms.publishing.worker import run_ready
 
-    monkeypatch.setattr(health, "published_catalogue", lambda: local_catalogue(app_server.base))
+    monkeypatch.setattr(queue, "published_catalogue", lambda: local_catalogue(app_server.base))
     quick_checks.LINK_CHECK_INTERVAL_SECONDS = 900
     schedule_once()  # due: nothing was ever checked
     assert run_ready(LINKS_QUEUE) == 1

@@ -5,9 +5,9 @@ from io import StringIO
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from cms.links.tasks import check_links_task
 from cms.publishing.management.commands.publish_worker import link_check_due, retry_due, schedule_once
 from cms.publishing.models import PublishRun
+from cms.publishing.queue import check_links_task
 from cms.publishing.tests.test_pipeline import page_html
 
 
@@ -18,7 +18,7 @@ def test_a_failed_update_is_retried_without_a_new_publish(imported, settings, tm
     assert PublishRun.objects.get().status == PublishRun.Status.FAILED
     assert not (settings.PORTAL_DIR).exists()  # nothing half-built is served
 
-    del settings.PORTAL_THEME_DIR  # fixed
+    settings.PORTAL_THEME_DIR = None  # fixed: the project's theme again
     assert retry_due()
     schedule_once()
     out = StringIO()
@@ -61,8 +61,7 @@ def test_the_worker_wakes_when_an_update_is_due_not_at_its_next_poll(db):
 
     from django.utils import timezone
 
-    from cms.publishing.queue import PORTAL_QUEUE
-    from cms.publishing.tasks import update_portal
+    from cms.publishing.queue import PORTAL_QUEUE, update_portal
     from cms.publishing.worker import PortalWorker, make_worker
 
     DBTaskResult.objects.filter(queue_name=PORTAL_QUEUE).delete()  # `migrate` asked for one

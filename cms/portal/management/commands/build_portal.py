@@ -63,13 +63,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
     def published(self):
-        from cms.links.health import down_app_slugs
-        from cms.publishing.live import with_link_health
+        from cms.links.health import with_link_health
         from cms.services.exporting import published_catalogue
 
         try:
             # Apps that link health reports down get their banner, as in the worker's updates.
-            return with_link_health(published_catalogue(), down_app_slugs())
+            return with_link_health(published_catalogue())
         except DatabaseError as exc:
             raise CommandError(
                 f"Basis data tidak dapat dibaca ({exc}). Jalankan `python manage.py migrate` "

@@ -23,9 +23,8 @@ from django_tasks import DEFAULT_TASK_QUEUE_NAME, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from cms.links.models import LinkStatus
-from cms.links.tasks import LINKS_QUEUE, check_links_task
 from cms.publishing.models import PublishRun
-from cms.publishing.queue import PORTAL_QUEUE, enqueue_update
+from cms.publishing.queue import LINKS_QUEUE, PORTAL_QUEUE, check_links_task, enqueue_update
 from cms.publishing.worker import PortalWorker, make_worker, run_ready, tidy_memory
 
 logger = logging.getLogger("cms.publishing.worker")
@@ -40,7 +39,7 @@ def link_check_due(now=None) -> bool:
     if waiting.exists():
         return False
     last = LinkStatus.objects.order_by("-checked_at").values_list("checked_at", flat=True).first()
-    interval = timedelta(seconds=float(getattr(settings, "LINK_CHECK_INTERVAL_SECONDS", 900)))
+    interval = timedelta(seconds=settings.LINK_CHECK_INTERVAL_SECONDS)
     return last is None or now - last >= interval
 
 
@@ -50,7 +49,7 @@ def retry_due(now=None) -> bool:
     last = PublishRun.objects.order_by("-started_at", "-pk").first()
     if last is None or last.status != PublishRun.Status.FAILED:
         return False
-    wait = timedelta(seconds=float(getattr(settings, "PUBLISH_RETRY_SECONDS", 60)))
+    wait = timedelta(seconds=settings.PUBLISH_RETRY_SECONDS)
     pending = DBTaskResult.objects.filter(
         queue_name=PORTAL_QUEUE, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
     )

@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand
 
-from cms.links.health import run_link_check
 from cms.links.models import LinkStatus
+from cms.publishing.queue import check_published_links
 
 
 class Command(BaseCommand):
     help = "Periksa setiap alamat aplikasi dan tautan layanan yang terbit; catat status, latensi dan waktu."
 
     def handle(self, *args, **options):
-        summary = run_link_check()
+        summary = check_published_links()
         self.stdout.write(
             f"{summary.checked} tautan diperiksa: {summary.up} normal, {summary.slow} lambat, "
             f"{summary.down} tidak dapat diakses, {summary.failing} gagal (belum dianggap mati)."
