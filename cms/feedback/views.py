@@ -41,20 +41,6 @@ def problem(status: int, message: str) -> JsonResponse:
     return response
 
 
-def read_json(request, limit: int):
-    """(data, None) or (None, error response): 413 past `limit` bytes, 400 when not JSON."""
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > limit:
-        return None, problem(413, f"Isi permintaan terlalu besar (paling banyak {limit} bita).")
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        return None, problem(413, f"Isi permintaan terlalu besar (paling banyak {limit} bita).")
-    try:
-        return json.loads(body.decode("utf-8")), None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None, problem(400, "Isi permintaan bukan JSON yang valid.")
-
-
 def schema_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "-"
@@ -65,21 +51,41 @@ def limited(request, group: str, rate: str) -> bool:
     return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
 
 
-@csrf_exempt  # no session, no cookie: nothing a forged request could abuse
-@require_POST
-def search_report(request):
+def accept_report(request, body: bytes) -> tuple[int, dict | None]:
+    """(status, JSON error or None) for one search report; counts it when it is good.
+
+    `request` only needs META and method (the rate limit's client address). Shared by the
+    Django view and the ASGI front door's fast path (cms.feedback.asgi).
+    """
     if limited(request, "search-report", settings.SEARCH_LOG_RATE):
-        return problem(429, "Terlalu banyak laporan pencarian; coba lagi sebentar lagi.")
-    data, error = read_json(request, MAX_BODY_BYTES)
-    if error:
-        return error
+        return 429, {"error": "Terlalu banyak laporan pencarian; coba lagi sebentar lagi."}
+    if len(body) > MAX_BODY_BYTES:
+        return 413, {"error": f"Isi permintaan terlalu besar (paling banyak {MAX_BODY_BYTES} bita)."}
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return 400, {"error": "Isi permintaan bukan JSON yang valid."}
     try:
         report = SearchReport.model_validate(data)
     except ValidationError as exc:
-        return problem(400, schema_error(exc))
+        return 400, {"error": schema_error(exc)}
     query = clean_query(report.q, MAX_QUERY_LENGTH)
     if query:
         aggregate.add(query, report.results, report.opened, report.service)
+    return 204, None
+
+
+@csrf_exempt  # no session, no cookie: nothing a forged request could abuse
+@require_POST
+def search_report(request):
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        body = b"x" * (MAX_BODY_BYTES + 1)  # refused below, after the rate limit; never read
+    else:
+        body = request.read(MAX_BODY_BYTES + 1)
+    status, error = accept_report(request, body)
+    if error:
+        return problem(status, error["error"])
     response = HttpResponse(status=204)
     response["Cache-Control"] = "no-store"
     return response

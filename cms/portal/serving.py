@@ -32,6 +32,7 @@ from whitenoise.string_utils import decode_path_info
 from site_builder.theme import HASHED_ASSET_RE
 
 # Paths Django answers; everything else is the portal.
+SEARCH_REPORT_PATH = "/api/laporan-pencarian"  # cms.feedback: answered before Django (see PortalASGI)
 DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
 HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -296,6 +297,10 @@ class PortalASGI(_PortalFront):
         if scope["type"] == "lifespan":
             return await _lifespan(receive, send)  # Django has no start-up/shut-down hooks to run
         path = scope.get("path", "")
+        if scope["type"] == "http" and path == SEARCH_REPORT_PATH and scope["method"] == "POST":
+            from cms.feedback.asgi import search_report  # Django is set up by now
+
+            return await search_report(scope, receive, send)  # beacons: on the loop, not via Django
         if scope["type"] != "http" or path.startswith(DJANGO_PREFIXES):
             return await self.application(scope, receive, send)
         files, reply = self.portal.answer(path, scope["method"], _request_headers(scope))

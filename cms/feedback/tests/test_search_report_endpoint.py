@@ -99,8 +99,7 @@ def test_report_lists_zero_result_queries_with_prefilled_fixes(client):
     post(client, {"q": "Surat Kuning Kerja", "results": 0})
     post(client, {"q": "ktp", "results": 4})
     aggregate.flush()
-    User.objects.create_superuser("root", "root@example.com", "pw")
-    client.login(username="root", password="pw")
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
     page = client.get("/admin/reports/pencarian-warga/?tampilan=tanpa-hasil").content.decode()
     assert "surat kuning kerja" in page and ">ktp<" not in page
     assert (
@@ -115,3 +114,44 @@ def test_report_lists_zero_result_queries_with_prefilled_fixes(client):
     csv = b"".join(export.streaming_content).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Kueri,Pencarian (7 hari)")
     assert "ktp,1,0,baru,0,0" in csv
+
+
+def asgi_post(body: bytes, headers=()) -> tuple[int, bytes]:
+    """POST through the ASGI front door's fast path, as gunicorn's uvicorn worker calls it."""
+    import asyncio
+
+    from cms.portal.serving import PortalASGI
+
+    async def django(scope, receive, send):  # must not be reached
+        raise AssertionError("the report went through Django")
+
+    app = PortalASGI(django, "/nonexistent")
+    sent = []
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)] or [b""]
+
+    async def receive():
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": URL,
+        "client": ("10.1.2.3", 5000),
+        "headers": [(b"content-length", str(len(body)).encode()), *headers],
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"]
+
+
+def test_the_asgi_front_door_answers_reports_itself_with_the_same_rules():
+    assert asgi_post(json.dumps({"q": "Akta 0812 3456 7890", "results": 0}).encode()) == (204, b"")
+    status, body = asgi_post(b"x" * 1_000_000)
+    assert status == 413 and "terlalu besar" in json.loads(body)["error"]
+    status, body = asgi_post(b"{nope")
+    assert status == 400 and "bukan JSON" in json.loads(body)["error"]
+    aggregate.flush()
+    assert list(SearchDay.objects.values_list("query", "zero_results")) == [("akta [telepon]", 1)]
