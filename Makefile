@@ -15,6 +15,7 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	node_modules/.bin/eslint .
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: setup

@@ -18,6 +18,30 @@ def shared_catalogue_dir() -> Path:
     return SHARED_CATALOGUE
 
 
+@pytest.fixture(scope="session")
+def shared_catalogue(shared_catalogue_dir):
+    """The shared Samarinda catalogue with the city's search vocabulary (content/search/), as the
+    city publishes it; loaded once (tests derive changed copies, never edit it)."""
+    from catalogue import load_catalogue
+    from catalogue.files import load_vocabulary
+
+    return load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir))
+
+
+@pytest.fixture(scope="session")
+def build_shared_portal(shared_catalogue, tmp_path_factory):
+    """Builds the portal of the shared catalogue into a new folder and returns it:
+    build_shared_portal(site_url, name="portal", **build_portal_options)."""
+    from site_builder import build_portal
+
+    def build(site_url: str, name: str = "portal", **options) -> Path:
+        out = tmp_path_factory.mktemp(name) / "portal"
+        build_portal(shared_catalogue, out, site_url, **options)
+        return out
+
+    return build
+
+
 @pytest.fixture(autouse=True)
 def plain_static_storage(settings):
     """The admin renders static URLs; the manifest storage needs collectstatic, which tests do not run."""

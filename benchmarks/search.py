@@ -43,6 +43,9 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from catalogue.files import Catalogue, load_catalogue  # noqa: E402
+from catalogue.hashing import HASH_DIGITS  # noqa: E402
+
+HASHED_JS = rf"\.[0-9a-f]{{{HASH_DIGITS}}}\.js$"
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser the tests use)
 
 SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
@@ -205,11 +208,9 @@ def search_page_site(site: Path, scripts: list[str], template_portal: Path | Non
         html = (template_portal / "cari" / "index.html").read_text(encoding="utf-8")
         import re
 
-        by_name = {re.sub(r"\.[0-9a-f]{10}\.js$", "", url.rsplit("/", 1)[1]): url for url in scripts}
+        by_name = {re.sub(HASHED_JS, "", url.rsplit("/", 1)[1]): url for url in scripts}
         for old_src in re.findall(r'<script src="(/_search/[^"]+)"', html):
-            html = html.replace(
-                old_src, by_name[re.sub(r"\.[0-9a-f]{10}\.js$", "", old_src.rsplit("/", 1)[1])]
-            )
+            html = html.replace(old_src, by_name[re.sub(HASHED_JS, "", old_src.rsplit("/", 1)[1])])
         for asset in template_portal.rglob("*.css"):
             target = site / asset.relative_to(template_portal)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,8 @@ SANTER_DATA_DIR  the data folder, default <project>/data
 PORTAL_DIR       the live built portal, default <data>/portal
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
-… and the rest below, each with its default and what it does (the README's table lists them all).
 HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
+… and the rest below, each with its default and what it does (the README's table lists them all).
 """
 
 import os
@@ -58,8 +58,13 @@ PORTAL_THEME_DIR = Path(os.environ["PORTAL_THEME_DIR"]) if os.environ.get("PORTA
 
 # Publish queue (cms.publishing): a burst of publishes becomes one portal update.
 PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.2)  # quiet period before an update
-PUBLISH_MAX_WAIT_SECONDS = env_number("PUBLISH_MAX_WAIT_SECONDS", 2.0)  # longest a request waits in a burst
+# Publishes that join a waiting update (several editors at once) wait for this much quiet.
+PUBLISH_BURST_QUIET_SECONDS = env_number("PUBLISH_BURST_QUIET_SECONDS", 1.5)
+PUBLISH_MAX_WAIT_SECONDS = env_number("PUBLISH_MAX_WAIT_SECONDS", 5.0)  # longest a request waits in a burst
 PUBLISH_RETRY_SECONDS = env_number("PUBLISH_RETRY_SECONDS", 60)  # the worker retries a failed update after
+# The worker is woken when work is queued; it also looks for published changes no update has
+# handled (e.g. the web server died before queuing one) at least this often.
+PUBLISH_CHECK_SECONDS = env_number("PUBLISH_CHECK_SECONDS", 10)
 
 # Link health (cms.links): the apps' base URLs and the services' deep links.
 LINK_CHECK_INTERVAL_SECONDS = env_number("LINK_CHECK_INTERVAL_SECONDS", 900)  # the worker's periodic check
@@ -147,9 +152,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+# How long a statement waits for a lock held by another process before it fails (SQLite).
+DATABASE_LOCK_TIMEOUT_SECONDS = env_number("DATABASE_LOCK_TIMEOUT_SECONDS", 30)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The publish worker and the web server share the file: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": DATABASE_LOCK_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"}
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -168,6 +177,11 @@ USE_I18N = True
 # Fills the gaps in Wagtail's Indonesian catalogue (cms/locale/id/LC_MESSAGES).
 LOCALE_PATHS = [BASE_DIR / "cms" / "locale"]
 USE_TZ = True
+# The zones an editor may pick in the admin account (Wagtail offers every zone otherwise, including
+# Debian's "localtime" alias, which browsers reject: the account page then fails in its script).
+WAGTAIL_USER_TIME_ZONES = os.environ.get(
+    "ADMIN_TIME_ZONES", "Asia/Jakarta,Asia/Makassar,Asia/Jayapura"
+).split(",")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -32,3 +32,9 @@ fi
 if [ ! -f .venv/axe/node_modules/axe-core/axe.min.js ]; then
   npm install --no-save --no-audit --no-fund --prefix .venv/axe axe-core@4
 fi
+
+# eslint for `make lint` (package.json; node_modules/ is git-ignored).
+if [ ! -f node_modules/.santer-installed ] || [ package.json -nt node_modules/.santer-installed ]; then
+  npm install --no-audit --no-fund --no-package-lock
+  touch node_modules/.santer-installed
+fi

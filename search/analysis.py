@@ -14,6 +14,7 @@ that search editors keep in the CMS (catalogue.SearchTerm) and is applied on top
 from __future__ import annotations
 
 import functools
+import html
 import re
 import sys
 import unicodedata
@@ -43,6 +44,29 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+# A word to highlight: letters and digits (the portal's script splits with [\p{L}\p{N}]+, the same).
+HIGHLIGHT_WORD_RE = re.compile(r"([^\W_]+)")
+
+
+def highlight_parts(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """The text in parts, each (part, hit): a word is a hit when it is, or contains, a query term
+    (folded). The portal's script (highlightParts) does the same; a parity test checks it."""
+    out = []
+    for part in HIGHLIGHT_WORD_RE.split(text):
+        if part:
+            folded = fold(part)
+            hit = part.isalnum() and any(folded == t or (len(t) >= 3 and t in folded) for t in terms)
+            out.append((part, hit))
+    return out
+
+
+def highlight_html(text: str, terms: list[str]) -> str:
+    """HTML-escaped text with the words that match a query term in <mark>, as the portal page shows it."""
+    return "".join(
+        f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in highlight_parts(text, terms)
+    )
 
 
 def words(text: str) -> list[str]:

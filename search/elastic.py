@@ -19,6 +19,7 @@ static index; low-meaning words weigh 0.2.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from catalogue.files import Catalogue
 from catalogue.records import Service
 
 from .analysis import Dictionary, fold, words
+from .results import SearchResult
 from .static_index import FIELD_WEIGHTS, service_fields
 
 DEFAULT_ALIAS = "santer-services"
@@ -252,17 +254,17 @@ def search(
     for hit in response["hits"]["hits"]:
         source, highlight = hit["_source"], hit.get("highlight", {})
         results.append(
-            {
-                "id": source["service_id"],
-                "title": source["title"],
-                "title_html": (highlight.get("title") or [None])[0],
-                "snippet_html": (highlight.get("summary") or [None])[0],
-                "summary": source["summary"],
-                "opd": source["opd_slug"],
-                "opd_name": source.get("opd_name", ""),
-                "categories": source.get("category_slugs", []),
-                "score": hit["_score"],
-            }
+            SearchResult(
+                id=source["service_id"],
+                title=source["title"],
+                title_html=(highlight.get("title") or [None])[0],
+                snippet_html=(highlight.get("summary") or [None])[0],
+                summary=source["summary"],
+                opd=source["opd_slug"],
+                opd_name=source.get("opd_name", ""),
+                categories=source.get("category_slugs", []),
+                score=hit["_score"],
+            ).to_dict()
         )
     return results
 
@@ -385,3 +387,10 @@ def connect(url: str, timeout: float = 5.0):
     from elasticsearch import Elasticsearch
 
     return Elasticsearch(url, request_timeout=timeout)
+
+
+@functools.cache
+def shared_client(url: str):
+    """One client per process (and server): the search API and the worker's updates reuse its
+    connection pool; `.options(request_timeout=…)` gives a caller its own timeout on the same pool."""
+    return connect(url)

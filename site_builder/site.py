@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
 
-from catalogue import Catalogue, Service
+from catalogue import Catalogue, Service, urls
 
 MONTHS = (
     "Januari",
@@ -89,7 +90,7 @@ class Page:
     @property
     def url(self) -> str:
         """Site-absolute URL path ("/layanan/ktp/")."""
-        return "/" + self.path.removesuffix("index.html")
+        return urls.page_url(self.path)
 
 
 class Site:
@@ -156,23 +157,23 @@ class Site:
         return {
             "page_title": title,
             "page_description": description,
-            "canonical": self.url("/" + page_path.removesuffix("index.html")),
+            "canonical": self.url(urls.page_url(page_path)),
             "breadcrumbs": list(crumbs),
             "opds": self.opds,
             "search_log_url": self.search_log_url,
         }
 
     def service_page(self, service: Service) -> Page:
-        path = f"layanan/{service.id}/index.html"
+        path = urls.output_path(urls.service(service.id))
         opd = self.opds[service.opd]
         app = self.apps.get(service.app) if service.app else None
         cats = [self.catalogue.categories[c] for c in service.categories]
         events = [self.catalogue.life_events[e] for e in service.life_events]
 
         def context() -> dict:
-            crumbs = [("Beranda", "/")]
+            crumbs = [("Beranda", urls.HOME)]
             if cats:
-                crumbs.append((cats[0].name, f"/kategori/{cats[0].slug}/"))
+                crumbs.append((cats[0].name, urls.category(cats[0].slug)))
             ctx = self._base(path, service.title, service.summary, crumbs)
             ctx.update(
                 s=service,
@@ -193,7 +194,7 @@ class Site:
     def json_ld(self, service: Service) -> Markup:
         """The page's schema.org GovernmentService, safe inside a <script> element."""
         opd = self.opds[service.opd]
-        provider = {"@type": "GovernmentOrganization", "name": opd.name, "url": self.url(f"/opd/{opd.slug}/")}
+        provider = {"@type": "GovernmentOrganization", "name": opd.name, "url": self.url(urls.opd(opd.slug))}
         if opd.address:
             provider["address"] = opd.address
         if opd.phone:
@@ -230,7 +231,7 @@ class Site:
             "@type": "GovernmentService",
             "name": service.title,
             "description": service.summary,
-            "url": self.url(f"/layanan/{service.id}/"),
+            "url": self.url(urls.service(service.id)),
             "serviceType": service_type,
             "provider": provider,
             "areaServed": AREA_SERVED,
@@ -243,13 +244,13 @@ class Site:
         return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
     def opd_page(self, opd) -> Page:
-        path = f"opd/{opd.slug}/index.html"
+        path = urls.output_path(urls.opd(opd.slug))
         services = self.by_opd.get(opd.slug, [])
         apps = self.apps_by_opd.get(opd.slug, [])
 
         def context() -> dict:
             description = opd.description or f"Layanan dan aplikasi {opd.name}."
-            ctx = self._base(path, opd.name, description, [("Beranda", "/")])
+            ctx = self._base(path, opd.name, description, [("Beranda", urls.HOME)])
             ctx.update(opd=opd, apps=apps, services=services)
             return ctx
 
@@ -258,7 +259,7 @@ class Site:
     def _listing(self, path, record, services) -> Page:
         def context() -> dict:
             description = getattr(record, "description", "") or f"Layanan untuk {record.name}."
-            ctx = self._base(path, record.name, description, [("Beranda", "/")])
+            ctx = self._base(path, record.name, description, [("Beranda", urls.HOME)])
             ctx.update(heading=record.name, intro=getattr(record, "description", ""), services=services)
             return ctx
 
@@ -267,11 +268,11 @@ class Site:
 
     def category_page(self, category) -> Page:
         services = self.by_category.get(category.slug, [])
-        return self._listing(f"kategori/{category.slug}/index.html", category, services)
+        return self._listing(urls.output_path(urls.category(category.slug)), category, services)
 
     def life_event_page(self, event) -> Page:
         services = self.by_life_event.get(event.slug, [])
-        return self._listing(f"peristiwa/{event.slug}/index.html", event, services)
+        return self._listing(urls.output_path(urls.life_event(event.slug)), event, services)
 
     def _everything(self) -> tuple:
         catalogue = self.catalogue
@@ -285,7 +286,7 @@ class Site:
     def home_page(self) -> Page:
         def context() -> dict:
             ctx = self._base(
-                "index.html",
+                urls.output_path(urls.HOME),
                 "Santer: layanan publik Kota Samarinda",
                 "Cari dan ajukan layanan publik Pemerintah Kota Samarinda: persyaratan, langkah, biaya, "
                 "dan tautan langsung ke aplikasi perangkat daerah.",
@@ -300,10 +301,10 @@ class Site:
             )
             return ctx
 
-        return Page("index.html", "index.html", context, self._everything())
+        return Page(urls.output_path(urls.HOME), "index.html", context, self._everything())
 
     def az_page(self) -> Page:
-        path = "layanan/index.html"
+        path = urls.output_path(urls.ALL_SERVICES)
 
         def context() -> dict:
             groups: dict[str, list[Service]] = {}
@@ -314,7 +315,7 @@ class Site:
                 path,
                 "Semua layanan A–Z",
                 "Daftar lengkap layanan publik Kota Samarinda menurut abjad.",
-                [("Beranda", "/")],
+                [("Beranda", urls.HOME)],
             )
             ctx.update(groups=list(groups.items()), total=len(self.services_by_title))
             return ctx
@@ -322,10 +323,12 @@ class Site:
         return Page(path, "az.html", context, (*self.opds.values(), *self.services_by_title))
 
     def search_page(self) -> Page:
-        path = "cari/index.html"
+        path = urls.output_path(urls.SEARCH)
 
         def context() -> dict:
-            ctx = self._base(path, "Cari layanan", "Cari layanan publik Kota Samarinda.", [("Beranda", "/")])
+            ctx = self._base(
+                path, "Cari layanan", "Cari layanan publik Kota Samarinda.", [("Beranda", urls.HOME)]
+            )
             ctx.update(popular=self.popular)
             return ctx
 
@@ -333,23 +336,24 @@ class Site:
 
     def not_found_page(self) -> Page:
         def context() -> dict:
-            ctx = self._base("404.html", "Halaman tidak ditemukan", "Halaman tidak ditemukan.")
+            ctx = self._base(urls.NOT_FOUND_FILE, "Halaman tidak ditemukan", "Halaman tidak ditemukan.")
             ctx.update(popular=self.popular)
             return ctx
 
-        return Page("404.html", "404.html", context, self._everything())
+        return Page(urls.NOT_FOUND_FILE, "404.html", context, self._everything())
 
     # ------------------------------------------------------------------ sitemap / robots
     def sitemap(self, pages: list[Page]) -> str:
-        lastmod = {f"layanan/{s.id}/index.html": s.updated for s in self.catalogue.services.values()}
+        lastmod = {urls.output_path(urls.service(s.id)): s.updated for s in self.catalogue.services.values()}
         lines = [
             '<?xml version="1.0" encoding="UTF-8"?>',
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         ]
         for page in pages:
-            if page.path == "404.html" or page.path.startswith("cari/"):
+            if page.path == urls.NOT_FOUND_FILE or page.url.startswith(urls.SEARCH):
                 continue
-            entry = f"<url><loc>{_xml(self.url(page.url))}</loc>"
+            # One <url> per line (a diffable file), escaped by the standard library's XML tools.
+            entry = f"<url><loc>{xml_escape(self.url(page.url))}</loc>"
             if lastmod.get(page.path):
                 entry += f"<lastmod>{lastmod[page.path]}</lastmod>"
             lines.append(entry + "</url>")
@@ -357,12 +361,8 @@ class Site:
         return "\n".join(lines) + "\n"
 
     def robots(self) -> str:
-        return f"User-agent: *\nAllow: /\nDisallow: /cari/\nSitemap: {self.site_url}/sitemap.xml\n"
+        return f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nSitemap: {self.site_url}/sitemap.xml\n"
 
 
 def _address(text: str) -> dict:
     return {"address": text} if text else {}
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from catalogue import urls
+from catalogue.hashing import HASHED_PATH_RE, hashed_name
+
 from .site import Page, host, tanggal
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "santer"
-# What serving may cache for a year: content-hashed names (ours: 12 hex digits; the search
-# package: 10) and the search index under its digest folder.
-HASHED_ASSET_RE = r"\.[0-9a-f]{10,}\.(?:css|js|mjs)$|^/_search/[0-9a-f]{8,}/"
+# What serving may cache for a year: the content-hashed names of catalogue.hashing.
+HASHED_ASSET_RE = HASHED_PATH_RE
 
 # auto_reload off: templates compile once and are never stat-ed again during a build.
 JINJA_OPTIONS = {
@@ -56,6 +58,7 @@ def tel(number: str) -> str:
 
 def configure(env: Environment) -> Environment:
     env.filters.update(tanggal=tanggal, host=host, tel=tel)
+    env.globals["urls"] = urls  # the one URL scheme: {{ urls.service(s.id) }}, {{ urls.SEARCH }}
     return env
 
 
@@ -71,11 +74,6 @@ def render(env: Environment, page: Page, assets: Assets) -> bytes:
     scripts = assets.search_scripts if page.template == "search.html" else ()
     context["page_scripts"] = [*assets.page_scripts, *(s for s in scripts if s not in assets.page_scripts)]
     return env.get_template(page.template).render(context).encode("utf-8")
-
-
-def hashed_name(name: str, data: bytes) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:12]}.{ext}"
 
 
 def theme_assets(theme_dir: Path = THEME_DIR) -> dict[str, tuple[str, bytes]]:

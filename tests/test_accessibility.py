@@ -6,9 +6,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
-from catalogue import load_catalogue
 from cms.portal.serving import PortalApp
-from site_builder import build_portal
 
 PROJECT = Path(__file__).resolve().parent.parent
 AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,9 +33,8 @@ def not_found(environ, start_response):
 
 
 @pytest.fixture(scope="module")
-def base_url(shared_catalogue_dir, tmp_path_factory):
-    portal = tmp_path_factory.mktemp("a11y") / "portal"
-    build_portal(load_catalogue(shared_catalogue_dir), portal, "http://127.0.0.1")
+def base_url(build_shared_portal):
+    portal = build_shared_portal("http://127.0.0.1", "a11y")
     # The portal's own WSGI app, so pages run under the real Content-Security-Policy.
     server = make_server("127.0.0.1", 0, PortalApp(not_found, portal), handler_class=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

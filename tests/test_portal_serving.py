@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from catalogue import load_catalogue
 from site_builder import build_portal
 from site_builder.publish import reuse_after
 
@@ -37,12 +36,11 @@ def free_port() -> int:
     ],
     ids=["asgi", "wsgi"],
 )
-def server(request, shared_catalogue_dir, tmp_path_factory):
+def server(request, shared_catalogue, build_shared_portal):
     app, worker_class = request.param
-    data = tmp_path_factory.mktemp("serving")
-    catalogue = load_catalogue(shared_catalogue_dir)
-    portal = data / "portal"
-    build_portal(catalogue, portal, SITE_URL, search=False)
+    catalogue = shared_catalogue
+    portal = build_shared_portal(SITE_URL, "serving", search=False)
+    data = portal.parent
     port = free_port()
     env = dict(
         os.environ,
@@ -149,10 +147,10 @@ def test_a_new_build_is_served_without_restarting(server):
     assert "Akta Kelahiran Baru" in body.decode()
 
 
-def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue_dir, tmp_path):
+def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue, tmp_path):
     from cms.portal.serving import PortalApp
 
-    catalogue = load_catalogue(shared_catalogue_dir)
+    catalogue = shared_catalogue
     portal = tmp_path / "portal"
     build_portal(catalogue, portal, SITE_URL, search=False)
     app = PortalApp(lambda environ, start_response: [], portal)

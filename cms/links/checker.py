@@ -1,23 +1,23 @@
 """Checking whether links answer: HEAD first, GET when HEAD is refused, a few redirects at most.
 
 Nothing here touches the database; `check_urls` takes URLs and returns one `CheckResult`
-per URL, checking at most `concurrency` of them at a time in a thread pool (urllib is
-blocking, and a handful of threads is plenty for a few hundred links).
+per URL, checking at most `concurrency` of them at a time in a thread pool over one shared
+httpx client (its connection pool keeps connections to the same app host open between links).
+Redirects are followed one hop at a time with httpx's own next request, so they can be
+counted and a loop spotted.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.client import HTTPException
-from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 USER_AGENT = "Santer-LinkCheck/1.0 (+https://samarindakota.go.id)"
-REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 
 @dataclass(frozen=True)
@@ -30,25 +30,17 @@ class CheckResult:
     final_url: str = ""
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Redirects are followed by `_fetch` itself, so it can count them and spot loops."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
 
 
-_opener = urllib.request.build_opener(_NoRedirects())
-
-
-def _request_once(url: str, method: str, timeout: float) -> tuple[int, str | None]:
-    """One request; returns (status, Location header). Raises OSError subclasses on failure."""
-    request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT})
-    try:
-        with _opener.open(request, timeout=timeout) as response:
-            return response.status, response.headers.get("Location")
-    except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx and 5xx land here
-        exc.close()
-        return exc.code, exc.headers.get("Location")
+def client() -> httpx.Client:
+    """The process's one HTTP client (thread-safe; made on first use)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        return _client
 
 
 def _is_ok(status: int) -> bool:
@@ -58,21 +50,24 @@ def _is_ok(status: int) -> bool:
 
 def _fetch(url: str, method: str, timeout: float, max_redirects: int) -> tuple[int, str]:
     """Follow up to `max_redirects` redirects; returns (status, final URL) or raises _Failure."""
+    http = client()
+    request = http.build_request(method, url, timeout=timeout)
     seen = {url}
-    current = url
     for _hop in range(max_redirects + 1):
-        status, location = _request_once(current, method, timeout)
-        if status not in REDIRECT_CODES:
+        response = http.send(request, stream=True)  # the body is never read
+        response.close()
+        status, current = response.status_code, str(request.url)
+        if response.next_request is None:
+            if httpx.codes.is_redirect(status):
+                raise _Failure(status, f"Pengalihan {status} tanpa alamat tujuan.")
             return status, current
-        if not location:
-            raise _Failure(status, f"Pengalihan {status} tanpa alamat tujuan.")
-        target = urljoin(current, location)
-        if urlsplit(target).scheme not in ("http", "https"):
+        request = response.next_request
+        target = str(request.url)
+        if request.url.scheme not in ("http", "https"):
             raise _Failure(status, f"Pengalihan ke alamat yang tidak didukung: {target[:80]}")
         if target in seen:
             raise _Failure(status, "Pengalihan berputar (redirect loop).")
         seen.add(target)
-        current = target
     raise _Failure(status, f"Terlalu banyak pengalihan (lebih dari {max_redirects}).")
 
 
@@ -84,18 +79,16 @@ class _Failure(Exception):
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, httpx.TimeoutException):
         return "Waktu habis: server tidak menjawab."
-    if isinstance(exc, urllib.error.URLError):
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            return "Waktu habis: server tidak menjawab."
-        if isinstance(reason, ConnectionRefusedError):
-            return "Koneksi ditolak."
-        if isinstance(reason, socket.gaierror):
-            return "Nama host tidak ditemukan."
-        return f"Gagal terhubung: {reason}"
-    return f"Gagal terhubung: {exc}"
+    cause = exc
+    while (inner := cause.__cause__ or cause.__context__) is not None:  # httpx → httpcore → socket
+        cause = inner
+    if isinstance(cause, ConnectionRefusedError):
+        return "Koneksi ditolak."
+    if isinstance(cause, socket.gaierror):
+        return "Nama host tidak ditemukan."
+    return f"Gagal terhubung: {cause or exc}"
 
 
 def _attempt(url: str, method: str, timeout: float, max_redirects: int) -> _Outcome:
@@ -103,9 +96,8 @@ def _attempt(url: str, method: str, timeout: float, max_redirects: int) -> _Outc
         status, final_url = _fetch(url, method, timeout, max_redirects)
     except _Failure as failure:
         return _Outcome(False, failure.status, failure.message)
-    except (OSError, ValueError, HTTPException) as exc:
-        reason = getattr(exc, "reason", exc)
-        timed_out = isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
+    except httpx.HTTPError as exc:
+        timed_out = isinstance(exc, httpx.TimeoutException)
         return _Outcome(False, None, _describe(exc), timed_out=timed_out)
     if _is_ok(status):
         return _Outcome(True, status, final_url=final_url)

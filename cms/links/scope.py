@@ -9,7 +9,6 @@ see every OPD.
 from __future__ import annotations
 
 from django.apps import apps
-from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 ALL = None  # returned when the user may see every OPD
@@ -28,30 +27,9 @@ def visible_opd_slugs(user) -> set[str] | None:
     if not paths:
         return set()
     opd_model = apps.get_model("services", "OpdPage")
-    opd_pages = opd_model.objects.values_list("path", opd_slug_field())
+    opd_pages = opd_model.objects.values_list("path", "slug")
     return {
         slug
         for opd_path, slug in opd_pages
         if any(path.startswith(opd_path) or opd_path.startswith(path) for path in paths)
     }
-
-
-def opd_slug_field() -> str:
-    """The OpdPage field holding the catalogue slug."""
-    opd_model = apps.get_model("services", "OpdPage")
-    names = {f.name for f in opd_model._meta.get_fields()}
-    return "opd_slug" if "opd_slug" in names else "slug"
-
-
-def opd_of_page(page: Page) -> str | None:
-    """The catalogue slug of the OPD a page belongs to (itself or its nearest OPD ancestor)."""
-    opd_model = apps.get_model("services", "OpdPage")
-    found = opd_model.objects.filter(path__in=_ancestor_paths(page.path)).values_list(
-        opd_slug_field(), flat=True
-    )
-    return next(iter(found), None)
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    step = Page.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]

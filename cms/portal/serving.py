@@ -31,8 +31,10 @@ from whitenoise.string_utils import decode_path_info
 
 from site_builder.theme import HASHED_ASSET_RE
 
-# Paths Django answers; everything else is the portal.
 SEARCH_REPORT_PATH = "/api/laporan-pencarian"  # cms.feedback: answered before Django (see PortalASGI)
+# Paths Django answers; everything else is the portal, and a portal path the live build has no
+# file for gets the build's own 404 page straight from the front door, as fast as a page (Django
+# has no route outside these prefixes: cms/portal/tests/test_front_door.py checks that).
 DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
 HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -53,9 +55,24 @@ _HASHED = re.compile(HASHED_ASSET_RE)
 CHUNK = 64 * 1024
 
 
+def strict_transport_security() -> dict[str, str]:
+    """HSTS as Django's SecurityMiddleware sends it (SECURE_HSTS_*, on with HTTPS=1), for the portal's
+    files, which never reach Django. Browsers ignore the header on plain-HTTP answers (RFC 6797)."""
+    from django.conf import settings
+
+    if not settings.SECURE_HSTS_SECONDS:
+        return {}
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return {"Strict-Transport-Security": value}
+
+
 def portal_headers(headers: Headers, path: str, url: str) -> None:
     """WhiteNoise calls this once per file when it scans a build; the result is cached."""
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in {**SECURITY_HEADERS, **strict_transport_security()}.items():
         headers[name] = value
     if _HASHED.search(url):
         headers["Cache-Control"] = IMMUTABLE
@@ -91,7 +108,7 @@ class BuildFiles(WhiteNoise):
 
     def redirect(self, from_url, to_url):
         redirect = super().redirect(from_url, to_url)  # "/layanan/x" → "x/"
-        redirect.response.headers.extend(SECURITY_HEADERS.items())
+        redirect.response.headers.extend({**SECURITY_HEADERS, **strict_transport_security()}.items())
         return redirect
 
     def respond(self, static_file, method: str, request: dict) -> Reply:
@@ -125,7 +142,7 @@ class BuildFiles(WhiteNoise):
         if page is None:
             return None
         plain = {k: v for k, v in request.items() if not k.startswith("HTTP_IF_")}
-        reply = self.respond(page, "GET" if method == "HEAD" else method, plain)
+        reply = self.respond(page, "GET", plain)  # whatever the method: the page, with status 404
         headers = [(k, v) for k, v in reply.headers if k not in ("ETag", "Last-Modified", "Cache-Control")]
         headers.append(("Cache-Control", "no-cache"))
         if method == "HEAD":
@@ -241,9 +258,12 @@ class PortalApp(_PortalFront):
         path = environ.get("PATH_INFO", "")
         if path.startswith(DJANGO_PREFIXES):
             return self.application(environ, start_response)
-        files, reply = self.portal.answer(decode_path_info(path), environ["REQUEST_METHOD"], environ)
-        if reply is None:
-            return self._django_or_not_found(files, environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        files, reply = self.portal.answer(decode_path_info(path), method, environ)
+        if reply is None and files is not None:
+            _, reply = self.portal.not_found(files, method, environ)
+        if reply is None:  # no build yet, or one without a 404 page
+            return self.application(environ, start_response)
         return self._send(reply, environ, start_response)
 
     @staticmethod
@@ -252,27 +272,6 @@ class PortalApp(_PortalFront):
         if reply.file is not None:
             return environ.get("wsgi.file_wrapper", _file_iter)(reply.file)
         return [reply.body] if reply.body else []
-
-    def _django_or_not_found(self, files: BuildFiles | None, environ, start_response):
-        if files is None:
-            return self.application(environ, start_response)
-        captured = []
-
-        def capture(status, headers, exc_info=None):
-            captured.append((status, headers, exc_info))
-            return lambda data: None
-
-        body = self.application(environ, capture)
-        status, headers, exc_info = captured[0]
-        not_found = None
-        if status.startswith("404"):
-            _, not_found = self.portal.not_found(files, environ["REQUEST_METHOD"], environ)
-        if not_found is None:
-            start_response(status, headers, exc_info)
-            return body
-        if hasattr(body, "close"):
-            body.close()
-        return self._send(not_found, environ, start_response)
 
 
 def _file_iter(fh, size=CHUNK):
@@ -303,29 +302,13 @@ class PortalASGI(_PortalFront):
             return await search_report(scope, receive, send)  # beacons: on the loop, not via Django
         if scope["type"] != "http" or path.startswith(DJANGO_PREFIXES):
             return await self.application(scope, receive, send)
-        files, reply = self.portal.answer(path, scope["method"], _request_headers(scope))
-        if reply is None:
-            return await self._django_or_not_found(files, scope, receive, send)
-        await _send(files, reply, send)
-
-    async def _django_or_not_found(self, files, scope, receive, send):
-        if files is None or "/404.html" not in files.files:
+        request = _request_headers(scope)
+        files, reply = self.portal.answer(path, scope["method"], request)
+        if reply is None and files is not None:
+            files, reply = self.portal.not_found(files, scope["method"], request)
+        if reply is None:  # no build yet, or one without a 404 page
             return await self.application(scope, receive, send)
-        replaced = False
-
-        async def send_or_replace(message):
-            nonlocal replaced
-            if message["type"] == "http.response.start" and message["status"] == 404:
-                request = {k: v for k, v in _request_headers(scope).items() if k == "HTTP_ACCEPT_ENCODING"}
-                build, reply = self.portal.not_found(files, scope["method"], request)
-                if reply is not None:
-                    replaced = True
-                    await _send(build, reply, send)
-                    return
-            if not replaced:
-                await send(message)
-
-        await self.application(scope, receive, send_or_replace)
+        await _send(files, reply, send)
 
 
 async def _send(files: BuildFiles, reply: Reply, send) -> None:

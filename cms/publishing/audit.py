@@ -22,6 +22,7 @@ from wagtail.log_actions import registry as log_actions
 from wagtail.models import PageLogEntry
 
 from cms.links.scope import ALL, visible_opd_slugs
+from cms.services.models import OpdPage, opd_holding
 
 ACTIONS = {
     "wagtail.publish": "Diterbitkan",
@@ -34,8 +35,6 @@ ACTIONS = {
 
 
 def _opd_pages():
-    from cms.services.models import OpdPage
-
     return OpdPage.objects.order_by("title")
 
 
@@ -94,11 +93,6 @@ def _pages_under(paths):
     return Page.objects.filter(inside).values("pk")
 
 
-def _opd_containing(path: str | None, opds):
-    """The OPD page whose subtree holds the page at `path` (OPD pages are never nested)."""
-    return next((opd for opd in opds if path and path.startswith(opd.path)), None)
-
-
 def remember_opd_of_deleted_page(sender, instance, created, raw=False, **kwargs):
     """post_save of PageLogEntry: a deletion's entry keeps the OPD its page was in."""
     if not created or raw or instance.action != "wagtail.delete":
@@ -106,7 +100,7 @@ def remember_opd_of_deleted_page(sender, instance, created, raw=False, **kwargs)
     from wagtail.models import Page
 
     path = Page.objects.filter(pk=instance.page_id).values_list("path", flat=True).first()
-    opd = _opd_containing(path, _opd_pages())
+    opd = opd_holding(path, {opd.path: opd for opd in _opd_pages()})
     if opd is not None:
         data = {**(instance.data or {}), "opd": opd.slug, "opd_name": opd.title}
         PageLogEntry.objects.filter(pk=instance.pk).update(data=data)
@@ -139,11 +133,11 @@ class PublicationLogView(ReportView):
     def decorate_paginated_queryset(self, object_list):
         from wagtail.models import Page
 
-        opds = list(_opd_pages())
+        opds = {opd.path: opd for opd in _opd_pages()}
         page_ids = {entry.page_id for entry in object_list}
         paths = dict(Page.objects.filter(pk__in=page_ids).values_list("pk", "path"))
         for entry in object_list:
-            opd = _opd_containing(paths.get(entry.page_id), opds)
+            opd = opd_holding(paths.get(entry.page_id), opds)
             # a deleted page is no longer in the tree: its entry recorded the OPD
             entry.opd_name = opd.title if opd else (entry.data or {}).get("opd_name", "")
             entry.action_label = ACTIONS.get(entry.action) or log_actions.get_action_label(entry.action)

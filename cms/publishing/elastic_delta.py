@@ -36,7 +36,7 @@ def apply(before: Catalogue | None, after: Catalogue) -> str:
     """Bring the Elasticsearch index up to date; returns a one-line summary."""
     from search import elastic
 
-    client = elastic.connect(settings.ELASTICSEARCH_URL)
+    client = elastic.shared_client(settings.ELASTICSEARCH_URL)
     alias = settings.ELASTICSEARCH_INDEX
     if before is None:  # the worker just started: what the index holds is unknown, load it afresh
         name = elastic.reindex(client, after, alias=alias)

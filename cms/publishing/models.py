@@ -35,3 +35,25 @@ class PublishRun(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class UpdateRequest(models.Model):
+    """A published change the live portal does not show yet: the worker's durable to-do list.
+
+    Written in the same transaction as the change itself, so a change that committed has its
+    request, whatever happens to the processes afterwards (a web server killed before it could
+    queue the update, a worker killed in the middle of one). A portal update removes the
+    requests it saw when it started, and only once its build is live; the worker starts an
+    update whenever requests remain that no queued update will handle.
+    """
+
+    requested_at = models.DateTimeField("diminta", auto_now_add=True)
+    reason = models.CharField("pemicu", max_length=300)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "permintaan pembaruan portal"
+        verbose_name_plural = "permintaan pembaruan portal"
+
+    def __str__(self):
+        return self.reason

@@ -14,9 +14,8 @@ import html
 
 from django.conf import settings
 from django.http import HttpResponse
-from wagtail.models import Page
 
-from catalogue import RecordError
+from catalogue import RecordError, urls
 from cms.links.health import with_link_health
 from cms.services.exporting import app_record, opd_record, published_parts, service_record
 from cms.services.models import OpdPage
@@ -26,7 +25,7 @@ from site_builder import live_assets, render_page
 def preview_catalogue(page):
     """What is live besides the services, and `page`'s draft as the one service."""
     catalogue = with_link_health(published_parts().catalogue)
-    opd = OpdPage.objects.filter(path=page.path[: -Page.steplen]).first()
+    opd = OpdPage.holding(page)
     if opd is None:
         raise RecordError(
             f"services/{page.slug}.json", page.slug, "opd", "halaman tidak berada di bawah OPD."
@@ -49,7 +48,7 @@ def preview_catalogue(page):
 def service_preview_html(page) -> bytes:
     catalogue, record = preview_catalogue(page)
     assets = live_assets(settings.PORTAL_DIR)
-    return render_page(catalogue, settings.SITE_URL, f"/layanan/{record.id}/", assets=assets)
+    return render_page(catalogue, settings.SITE_URL, urls.service(record.id), assets=assets)
 
 
 def serve_service_preview(page) -> HttpResponse:

@@ -1,10 +1,13 @@
 """Asking for a portal update: one pending task at a time, bursts folded into it.
 
 Every publish, unpublish, move or delete calls `request_portal_update`. After the
-transaction commits, the request joins the pending `update_portal` task if there is one
-(pushing its start back by a short quiet period, but never beyond a maximum wait), or
-enqueues a new one. Ten publishes in a burst therefore cause one update, which reads
-the whole published state when it runs — so nothing a folded request asked for is lost.
+transaction commits, the request enqueues an update that starts after a short quiet period
+(PUBLISH_DEBOUNCE_SECONDS: one editor's publish is live at once), or joins the pending one.
+A request that joins shows that several editors are at work: it pushes the start back by
+the longer PUBLISH_BURST_QUIET_SECONDS, never beyond PUBLISH_MAX_WAIT_SECONDS after the
+task was queued, so that a burst (twenty editors within five seconds) becomes one update
+besides the first, not one per gap between two publishes. An update reads the whole
+published state when it runs — so nothing a folded request asked for is lost.
 
 The worker's two django-tasks tasks live here too: `update_portal` (run by
 `manage.py publish_worker`) and the periodic `check_links_task`.
@@ -32,6 +35,10 @@ def debounce() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_DEBOUNCE_SECONDS)
 
 
+def burst_quiet() -> timedelta:
+    return max(debounce(), timedelta(seconds=settings.PUBLISH_BURST_QUIET_SECONDS))
+
+
 def max_wait() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_MAX_WAIT_SECONDS)
 
@@ -50,9 +57,16 @@ class _Pending:
 
 @task(queue_name=PORTAL_QUEUE)
 def update_portal(reasons: list[str]) -> dict:
-    from .runner import run_portal_update  # the builder: loaded by the worker, not by every web process
+    from django.db import DatabaseError
 
-    run = run_portal_update(fold_pending(reasons))
+    # The builder: loaded by the worker, not by every web process.
+    from .runner import record_failure, run_portal_update
+
+    try:
+        run = run_portal_update(fold_pending(reasons))
+    except DatabaseError as exc:  # the database failed the update's own bookkeeping
+        record_failure(reasons, exc)
+        raise
     return {"run": run.pk, "status": run.status, "pages_written": run.pages_written}
 
 
@@ -67,16 +81,26 @@ def check_links_task() -> dict:
 
 
 def request_portal_update(reason: str) -> None:
-    """Bring the live portal up to date once the current transaction has committed."""
+    """Bring the live portal up to date once the current transaction has committed.
+
+    The request is recorded in the transaction itself (UpdateRequest), so it commits or rolls
+    back with the change; queuing the update afterwards is only the fast path, and a failure
+    there (a locked database, a killed process) delays the update, never loses it.
+    """
+    from .models import UpdateRequest
+    from .wake import wake_worker
+
     if connection.in_atomic_block:
         for _sids, func, _robust in connection.run_on_commit:
             if isinstance(func, _Pending) and not func.done:
                 if len(func.reasons) < MAX_REASONS:
                     func.reasons.append(reason)
                 return
+    UpdateRequest.objects.create(reason=reason[:300])
     pending = _Pending()
     pending.reasons.append(reason)
-    transaction.on_commit(pending)
+    transaction.on_commit(pending, robust=True)
+    wake_worker()  # after `pending` (callbacks run in order): on waking, the worker finds the task
 
 
 def _pending_tasks():
@@ -93,6 +117,10 @@ def _uses_database_queue() -> bool:
     return isinstance(update_portal.get_backend(), DatabaseBackend)
 
 
+# Folding rewrites the waiting row of django-tasks-db (its DBTaskResult model): django-tasks
+# offers no way to merge into, delay or cancel a waiting task, and the alternative, a request
+# table of our own beside the task queue, would be a second queue to keep consistent. The
+# folding only touches READY rows of our own task, in a transaction (tests in cms/publishing).
 def enqueue_update(reasons: list[str]) -> None:
     if not _uses_database_queue():  # e.g. the immediate backend: nothing to fold into
         update_portal.enqueue(reasons)
@@ -102,7 +130,7 @@ def enqueue_update(reasons: list[str]) -> None:
         pending = _pending_tasks().order_by("enqueued_at").first()
         if pending is not None:
             merged = (pending.args_kwargs["args"][0] + reasons)[:MAX_REASONS]
-            run_after = min(now + debounce(), pending.enqueued_at + max_wait())
+            run_after = min(now + burst_quiet(), pending.enqueued_at + max_wait())
             # Only while still READY: a worker that has just claimed it reads the state anew anyway,
             # but then this request needs a task of its own.
             joined = (

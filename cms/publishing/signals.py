@@ -1,9 +1,15 @@
 """What asks for a portal update: page publish/unpublish/move/delete, catalogue snippet changes and
-apps going down or coming back (link health). Also renders the editors' service page previews."""
+apps going down or coming back (link health). Also renders the editors' service page previews.
+
+And what wakes the worker: any task queued in the database (Wagtail's own index updates,
+link checks, portal updates) or a revision scheduled to go live, so that it sleeps between
+tasks instead of polling.
+"""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Revision
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.links.health import app_availability_changed
@@ -55,6 +61,23 @@ def snippet_deleted_handler(sender, instance, **kwargs):
     request_portal_update(f"dihapus: {_label(instance)}")
 
 
+def task_enqueued_handler(sender, task_result, **kwargs):
+    from django_tasks_db.backend import DatabaseBackend
+
+    from .wake import wake_worker
+
+    if isinstance(sender, type) and issubclass(sender, DatabaseBackend):
+        wake_worker()
+
+
+def revision_saved_handler(sender, instance, raw=False, **kwargs):
+    """A revision scheduled to go live: the worker recomputes when its scheduler next looks."""
+    if not raw and instance.approved_go_live_at is not None:
+        from .wake import wake_worker
+
+        wake_worker()
+
+
 def app_availability_handler(sender, apps, **kwargs):
     request_portal_update(f"kesehatan tautan: {', '.join(apps)}")
 
@@ -67,6 +90,10 @@ def service_preview_handler(sender, page, **kwargs):
 
 def connect() -> None:
     from django.apps import apps
+    from django_tasks_db.compat import task_enqueued
+
+    task_enqueued.connect(task_enqueued_handler, dispatch_uid="publishing.task_enqueued")
+    post_save.connect(revision_saved_handler, sender=Revision, dispatch_uid="publishing.revision_saved")
 
     page_published.connect(page_published_handler, dispatch_uid="publishing.page_published")
     page_unpublished.connect(page_unpublished_handler, dispatch_uid="publishing.page_unpublished")

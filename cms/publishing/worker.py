@@ -1,35 +1,56 @@
-"""Running queued tasks with django-tasks-db's own Worker (the same code path as its db_worker)."""
+"""Running queued tasks with django-tasks-db's own Worker: woken when there is work, never polling.
+
+`QueueWorker` is django-tasks-db's Worker (its claiming and task running, unchanged) with
+another wait: instead of sleeping a fixed poll interval, it waits on an event that the
+worker's listener sets when someone queues work (cms.publishing.wake), or until its next
+task is due (run_after: the portal queue's quiet period). An idle worker therefore does
+nothing at all. A database error while waiting or claiming (the database locked longer
+than its timeout) is waited out, not fatal.
+
+`recover_stale` is what a worker that has just become the database's only worker does
+first: tasks still marked running were left by a worker that died, and run again.
+"""
 
 from __future__ import annotations
 
 import gc
+import logging
+import threading
+import time
 
+from django.db import DatabaseError, OperationalError, close_old_connections
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
-from django_tasks_db.utils import exclusive_transaction
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+logger = logging.getLogger("cms.publishing.worker")
 
 MIN_WAIT = 0.01  # never spin on the database, e.g. while it is locked
+IDLE_WAIT = 300.0  # a safety net only: queued work wakes the worker at once
+DATABASE_RETRY_SECONDS = 1.0  # after a database error, before trying again
+MAX_ATTEMPTS = 3  # a task that took down this many workers is not started again
+
+INTERRUPTED = (
+    "Pekerja pembaruan portal berhenti di tengah pembaruan (dimatikan atau mati mendadak). "
+    "Portal tetap menampilkan versi sebelumnya yang lengkap; pembaruan diulang otomatis."
+)
 
 
-class PortalWorker(Worker):
-    """django-tasks-db's Worker, with two changes that shorten publish-to-live.
+class QueueWorker(Worker):
+    """django-tasks-db's Worker, sleeping until woken (self.woken) or until a task is due."""
 
-    - It sleeps until the next task of its queues is due (run_after: the queue's quiet period)
-      when that comes before its next poll, instead of adding up to one poll interval.
-    - After each task it collects garbage and freezes what survives (gc.freeze). The worker
-      holds the whole catalogue and the search package's memo; during a build the cyclic
-      collector would otherwise walk all of it again and again (~0.3 s of an update at 10k
-      services). Reference counting still frees frozen objects; unfreezing before the full
-      collection lets it find cycles among them, so nothing leaks. The collection runs after
-      the update is live, while the next publish is in its quiet period.
-    """
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.woken = threading.Event()
+        self.database_trouble: tuple[float, str] | None = None  # since when, and what
 
     @property
     def interval(self) -> float:
+        """Seconds until the next task of its queues is due (at most the usual wait)."""
         due = (
             DBTaskResult.objects.filter(status=TaskResultStatus.READY, queue_name__in=self.queue_names)
             .exclude(run_after=get_date_max())
@@ -43,11 +64,80 @@ class PortalWorker(Worker):
     def interval(self, value: float) -> None:
         self._poll = value
 
+    def run(self) -> None:
+        logger.info("worker %s: queues %s", self.worker_id, ",".join(self.queue_names))
+        stale = False
+        while self.running:
+            self.woken.clear()  # before looking: a wake-up from now on is not lost
+            try:
+                if stale:
+                    recover_stale(self.queue_names, (self.database_trouble or (0, INTERRUPTED))[1])
+                    stale = False
+                while self.running and self.run_next():
+                    pass
+                wait = self.interval
+            except DatabaseError as exc:  # e.g. locked longer than its timeout: wait it out
+                logger.warning("worker %s: database error, retrying: %s", self.worker_id, exc)
+                if self.database_trouble is None:
+                    self.database_trouble = (time.monotonic(), _explain(exc))
+                stale = True  # a task may have been left "running" by the failed write
+                wait = DATABASE_RETRY_SECONDS
+            finally:
+                close_old_connections()
+            if self.running:
+                self.woken.wait(wait)
+
+    def run_next(self) -> bool:
+        """Claim and run the next due task; False when there is none (or the database is busy)."""
+        tasks = DBTaskResult.objects.ready().filter(queue_name__in=self.queue_names)
+        try:
+            with exclusive_transaction(tasks.db):
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            if self.database_trouble is None:
+                self.database_trouble = (time.monotonic(), _explain(exc))
+            return False
+        if task_result is None:
+            return False
+        self.run_task(task_result)
+        return True
+
+
+class PortalWorker(QueueWorker):
+    """The portal queue's worker: one more change that shortens publish-to-live.
+
+    After each task it collects garbage and freezes what survives (gc.freeze). The worker
+    holds the whole catalogue and the search package's memo; during a build the cyclic
+    collector would otherwise walk all of it again and again (~0.3 s of an update at 10k
+    services). Reference counting still frees frozen objects; unfreezing before the full
+    collection lets it find cycles among them, so nothing leaks. The collection runs after
+    the update is live, while the next publish is in its quiet period.
+
+    A database that was locked before the update could run is noted on the update's record,
+    so the admin's panel says why it came late.
+    """
+
     def run_task(self, db_task_result: DBTaskResult) -> None:
+        from .runner import note_delay
+
+        if self.database_trouble is not None:
+            since, message = self.database_trouble
+            note_delay(f"Tertunda ± {time.monotonic() - since:.0f} detik: {message}")
+            self.database_trouble = None
         try:
             super().run_task(db_task_result)
         finally:
             tidy_memory()
+
+
+def _explain(exc: BaseException) -> str:
+    from .runner import explain_failure
+
+    return explain_failure(exc)
 
 
 def tidy_memory() -> None:
@@ -56,7 +146,9 @@ def tidy_memory() -> None:
     gc.freeze()
 
 
-def make_worker(queue: str, interval: float = 0.1, batch: bool = False, cls: type[Worker] = Worker) -> Worker:
+def make_worker(
+    queue: str, interval: float = IDLE_WAIT, batch: bool = False, cls: type[Worker] = QueueWorker
+) -> Worker:
     return cls(
         queue_names=[queue],
         interval=interval,
@@ -67,6 +159,42 @@ def make_worker(queue: str, interval: float = 0.1, batch: bool = False, cls: typ
         worker_id=f"{queue}-{get_random_string(12)}",
         excluded_queue_names=[],
     )
+
+
+def recover_stale(queues: list[str], message: str = INTERRUPTED) -> int:
+    """Tasks of `queues` marked running, and unfinished portal update records, left by a dead worker.
+
+    Call only as the database's one worker (wake.Listener) and while none of these queues
+    runs a task. A task runs again at once, unless it was already started MAX_ATTEMPTS times
+    (then it is marked failed, and the scheduler's retry takes over after its pause).
+    Returns how many tasks were recovered.
+    """
+    from cms.publishing.models import PublishRun
+    from cms.publishing.queue import PORTAL_QUEUE
+
+    now = timezone.now()
+    recovered = 0
+    for task in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, queue_name__in=queues):
+        if len(task.worker_ids) >= MAX_ATTEMPTS:
+            changes = {
+                "status": TaskResultStatus.FAILED,
+                "finished_at": now,
+                "exception_class_path": "cms.publishing.worker.WorkerStopped",
+                "traceback": message,
+            }
+        else:
+            changes = {"status": TaskResultStatus.READY, "started_at": None}
+        still_running = DBTaskResult.objects.filter(pk=task.pk, status=TaskResultStatus.RUNNING)
+        recovered += still_running.update(**changes)
+    if PORTAL_QUEUE in queues:
+        interrupted = PublishRun.objects.filter(status=PublishRun.Status.RUNNING).update(
+            status=PublishRun.Status.FAILED, finished_at=now, error=message
+        )
+        if interrupted:
+            logger.warning("%d interrupted portal update(s) marked failed", interrupted)
+    if recovered:
+        logger.warning("%d task(s) left running by a stopped worker recovered", recovered)
+    return recovered
 
 
 def run_ready(queue: str) -> int:

@@ -3,26 +3,27 @@ else the Python twin of the portal's static search over the published catalogue.
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 
 from django.conf import settings
 
 from search import elastic
+from search.analysis import highlight_html
 from search.query import StaticSearcher
+from search.results import SearchResult
 from search.static_index import build_index
 
 PYTHON_INDEX_TTL = 60  # seconds: publishing shows up in the fallback search within a minute
 _lock = threading.Lock()
-_cached: tuple[float, StaticSearcher, dict, object] | None = None
+_cached: tuple[float, StaticSearcher, object] | None = None
 
 
 class SearchUnavailable(Exception):
     """Elasticsearch is configured but did not answer."""
 
 
-def _python_searcher() -> tuple[StaticSearcher, dict, object]:
+def _python_searcher():
     global _cached
     with _lock:
         if _cached is None or time.monotonic() - _cached[0] > PYTHON_INDEX_TTL:
@@ -30,8 +31,8 @@ def _python_searcher() -> tuple[StaticSearcher, dict, object]:
 
             catalogue = published_catalogue()
             searcher = StaticSearcher(build_index(catalogue).files)
-            _cached = (time.monotonic(), searcher, catalogue.services, catalogue)
-        return _cached[1], _cached[2], _cached[3]
+            _cached = (time.monotonic(), searcher, catalogue)
+        return _cached[1], _cached[2]
 
 
 def reset_cache() -> None:
@@ -40,28 +41,10 @@ def reset_cache() -> None:
         _cached = None
 
 
-def highlight(text: str, terms: list[str]) -> str:
-    """HTML-escaped text with the words that match a query term in <mark>, as the portal page does."""
-    from search.analysis import fold
-
-    out = []
-    for part in _split_words(text):
-        folded = fold(part)
-        hit = part.isalnum() and any(folded == t or (len(t) >= 3 and t in folded) for t in terms)
-        out.append(f"<mark>{html.escape(part)}</mark>" if hit else html.escape(part))
-    return "".join(out)
-
-
-def _split_words(text: str) -> list[str]:
-    import re
-
-    return [p for p in re.split(r"([^\W_]+)", text) if p]
-
-
 def python_search(
     query: str, *, opd: str | None = None, category: str | None = None, size: int = 20
 ) -> list[dict]:
-    searcher, services, _catalogue = _python_searcher()
+    searcher, catalogue = _python_searcher()
     terms = []
     for group in searcher.analyze(query):
         terms.append(group.word)
@@ -69,20 +52,21 @@ def python_search(
             terms += [form, stem]
     results = []
     for service_id, score in searcher.search(query, limit=max(size * 5, 100)):
-        service = services[service_id]
+        service = catalogue.services[service_id]
         if opd and service.opd != opd or category and category not in service.categories:
             continue
         results.append(
-            {
-                "id": service.id,
-                "title": service.title,
-                "title_html": highlight(service.title, terms),
-                "summary": service.summary,
-                "snippet_html": highlight(service.summary, terms),
-                "opd": service.opd,
-                "categories": list(service.categories),
-                "score": round(score, 3),
-            }
+            SearchResult(
+                id=service.id,
+                title=service.title,
+                title_html=highlight_html(service.title, terms),
+                summary=service.summary,
+                snippet_html=highlight_html(service.summary, terms),
+                opd=service.opd,
+                opd_name=catalogue.opds[service.opd].name if service.opd in catalogue.opds else "",
+                categories=list(service.categories),
+                score=round(score, 3),
+            ).to_dict()
         )
         if len(results) >= size:
             break
@@ -92,8 +76,8 @@ def python_search(
 def elasticsearch_search(query: str, **filters) -> list[dict]:
     from elasticsearch import ApiError, TransportError
 
-    client = elastic.connect(settings.ELASTICSEARCH_URL, timeout=3.0)
-    _searcher, _services, catalogue = _python_searcher()  # the published vocabulary, cached
+    client = elastic.shared_client(settings.ELASTICSEARCH_URL).options(request_timeout=3.0)
+    _searcher, catalogue = _python_searcher()  # the published vocabulary and best bets, cached
     try:
         return elastic.search(
             client, query, alias=settings.ELASTICSEARCH_INDEX, catalogue=catalogue, **filters

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from catalogue import urls
+
 from .backends import run_search
 
 MAX_SIZE = 50
@@ -23,7 +25,7 @@ def search_view(request):
         return JsonResponse({"query": "", "backend": None, "count": 0, "results": []})
     backend, results = run_search(query, size=size, **filters)
     for result in results:
-        result["url"] = f"/layanan/{result['id']}/"
+        result["url"] = urls.service(result["id"])
     response = JsonResponse({"query": query, "backend": backend, "count": len(results), "results": results})
     response["Cache-Control"] = "public, max-age=60"
     return response

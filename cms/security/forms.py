@@ -38,7 +38,12 @@ class VerifyForm(OTPTokenForm):
 class SetupForm(forms.Form):
     """The first code from a newly added authenticator app: proves the phone holds the secret."""
 
-    otp_token = forms.CharField(label="Kode verifikasi", max_length=16, widget=CODE_WIDGET)
+    otp_token = forms.CharField(
+        label="Kode verifikasi",
+        max_length=16,
+        widget=CODE_WIDGET,
+        error_messages={"required": MESSAGES["token_required"]},
+    )
 
     def __init__(self, device, *args, **kwargs):
         super().__init__(*args, **kwargs)

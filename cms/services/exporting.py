@@ -20,7 +20,7 @@ from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 from cms.vocabulary.exporting import add_vocabulary
 
-from .models import App, Category, LifeEvent, OpdPage, ServicePage
+from .models import App, Category, LifeEvent, OpdPage, ServicePage, opd_holding
 from .rich_text import portal_html
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class PublishedParts:
 
     def opd_of(self, service_path: str) -> OpdPage | None:
         """The live OPD page a service page sits under, or None when that OPD is not live."""
-        return self.opd_by_path.get(service_path[: -Page.steplen])
+        return opd_holding(service_path, self.opd_by_path)
 
 
 def published_parts() -> PublishedParts:

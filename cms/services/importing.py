@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import COMMENTS_RELATION_NAME, Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from catalogue import App as AppRecord
@@ -24,9 +24,10 @@ from catalogue import Catalogue, Opd, RecordError, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 
+from . import bulk
 from .exporting import WITA, app_record, opd_record, service_record, taxonomy_record
 from .models import App, Category, LifeEvent, OpdPage, ServicePage
-from .setup import catalogue_root
+from .setup import catalogue_root, ensure_editor_group
 
 # Model field → record field, where the names differ.
 FIELD_NAMES = {Opd: {"title": "name"}, Service: {"slug": "id"}}
@@ -60,7 +61,7 @@ def import_catalogue(
 ) -> ImportResult:
     """Upsert every record of `catalogue` and publish what changed; all or nothing."""
     result = ImportResult()
-    with transaction.atomic(), disable_reference_index_auto_update():
+    with transaction.atomic(), disable_reference_index_auto_update(), bulk.search_tasks_run_here():
         importer = _Importer(catalogue, result)
         importer.run(progress)
         # Done here, synchronously, instead of one background task per saved object.
@@ -93,8 +94,8 @@ class _Importer:
         self.life_events = {e.slug: e for e in LifeEvent.objects.all()}
 
     def run(self, progress) -> None:
-        for record in self.catalogue.opds.values():
-            self.upsert_opd(record)
+        self.publish_opds()
+        self.opd_by_path = {page.path: page for page in self.opds.values()}
         for record in self.catalogue.apps.values():
             self.upsert_snippet(record, App, self.apps, "aplikasi", self.app_values, app_record)
         for record in self.catalogue.categories.values():
@@ -110,12 +111,23 @@ class _Importer:
                 self.taxonomy_values,
                 self.event_record,
             )
-        pages = {page.slug: page for page in ServicePage.objects.select_related("app")}
+        pages = {
+            page.slug: page
+            for page in ServicePage.objects.select_related("app").prefetch_related(
+                "categories", "life_events", COMMENTS_RELATION_NAME
+            )
+        }
         total = len(self.catalogue.services)
+        changed: list[tuple[Service, ServicePage | None]] = []
         for done, record in enumerate(self.catalogue.services.values(), start=1):
-            self.upsert_service(record, pages.get(record.id))
+            page = pages.get(record.id)
+            if page is not None and page.live and self.unchanged(page, record):
+                self.result.unchanged["layanan"] += 1
+            else:
+                changed.append((record, page))
             if progress:
                 progress(done, total)
+        self.publish_services(changed)
         from cms.vocabulary.importing import import_vocabulary
 
         import_vocabulary(
@@ -130,23 +142,36 @@ class _Importer:
 
     # OPDs -------------------------------------------------------------------------------
 
-    def upsert_opd(self, record: Opd) -> None:
-        page = self.opds.get(record.slug)
-        if page is not None and page.live and opd_record(page) == record:
-            self.result.unchanged["opd"] += 1
-            return
-        with _record_errors(self.catalogue, record):
-            if page is None:
-                page = OpdPage(slug=record.slug, live=False)
-                self.set_opd_fields(page, record)
-                self.root.add_child(instance=page)
-                self.result.created["opd"] += 1
+    def publish_opds(self) -> None:
+        """New and edited OPD pages in bulk (cms.services.bulk), each then given its editor group."""
+        changed = []
+        for record in self.catalogue.opds.values():
+            page = self.opds.get(record.slug)
+            if page is not None and page.live and opd_record(page) == record:
+                self.result.unchanged["opd"] += 1
             else:
+                changed.append((record, page))
+        one_by_one = bulk.needs_wagtail_api(page for _record, page in changed if page is not None)
+        publications = []
+        for record, page in changed:
+            with _record_errors(self.catalogue, record):
+                if page is None:
+                    page = OpdPage(slug=record.slug, title=record.name)
+                    self.result.created["opd"] += 1
+                else:
+                    self.result.updated["opd"] += 1
                 self.set_opd_fields(page, record)
-                self.result.updated["opd"] += 1
-            page.save_revision(log_action=True).publish()
-        self.opds[record.slug] = page
-        self.touched.append(page)
+                if page.pk in one_by_one:
+                    page.save_revision(log_action=True).publish()
+                    self.touched.append(page)
+                else:
+                    bulk.validate(page, self.root, page.catalogue_errors())
+                    publications.append(bulk.Publication(page, self.root))
+            self.opds[record.slug] = page
+        bulk.publish_pages(publications)
+        for publication in publications:
+            # What the post_save signal does for an OPD page saved one by one (bulk writes send none).
+            ensure_editor_group(publication.page)
 
     @staticmethod
     def set_opd_fields(page: OpdPage, record: Opd) -> None:
@@ -195,36 +220,53 @@ class _Importer:
 
     # Services ---------------------------------------------------------------------------
 
-    def upsert_service(self, record: Service, page: ServicePage | None) -> None:
+    def publish_services(self, changed: list[tuple[Service, ServicePage | None]]) -> None:
+        """New and edited services in bulk (cms.services.bulk); moves and special cases one by one."""
+        by_pk = {page.pk: page for _record, page in changed if page is not None}
+        one_by_one = bulk.needs_wagtail_api(by_pk.values())
+        publications = []
+        for record, page in changed:
+            opd = self.opds[record.opd]
+            if page is not None and (page.pk in one_by_one or self.parent_of(page) is not opd):
+                self.upsert_service_one_by_one(record, page)
+                continue
+            with _record_errors(self.catalogue, record):
+                if page is None:
+                    page = ServicePage(slug=record.id, title=record.title)
+                    self.result.created["layanan"] += 1
+                else:
+                    self.result.updated["layanan"] += 1
+                self.set_service_fields(page, record)
+                bulk.validate(page, opd, page.catalogue_errors())
+            publications.append(bulk.Publication(page, opd, self.publication_date(record)))
+        bulk.publish_pages(publications)
+
+    def upsert_service_one_by_one(self, record: Service, page: ServicePage) -> None:
+        """Through Wagtail's page API: a move to another OPD, or a page Wagtail publishes specially."""
         opd = self.opds[record.opd]
-        if page is not None and page.live and self.unchanged(page, record):
-            self.result.unchanged["layanan"] += 1
-            return
-        created = page is None
         with _record_errors(self.catalogue, record):
-            if page is None:
-                page = ServicePage(slug=record.id, live=False)
-                self.set_service_fields(page, record)
-                opd.add_child(instance=page)
-                self.result.created["layanan"] += 1
-            else:
-                if not page.path.startswith(opd.path) or page.depth != opd.depth + 1:
-                    page.move(opd, pos="last-child")  # the record names another OPD
-                    page = ServicePage.objects.get(pk=page.pk)
-                self.set_service_fields(page, record)
-                self.result.updated["layanan"] += 1
+            if self.parent_of(page) is not opd:
+                page.move(opd, pos="last-child")  # the record names another OPD
+                page = ServicePage.objects.get(pk=page.pk)
+            self.set_service_fields(page, record)
+            self.result.updated["layanan"] += 1
             page.save_revision(log_action=True).publish()
-        if record.updated:
+        if published := self.publication_date(record):
             # Keep the record's publication date, so export → import → export is byte-identical.
-            published = datetime.combine(date.fromisoformat(record.updated), time(), tzinfo=WITA)
-            dates = {"last_published_at": published}
-            if created:
-                dates["first_published_at"] = published
-            Page.objects.filter(pk=page.pk).update(**dates)
+            Page.objects.filter(pk=page.pk).update(last_published_at=published)
         self.touched.append(page)
 
+    @staticmethod
+    def publication_date(record: Service) -> datetime | None:
+        if not record.updated:
+            return None
+        return datetime.combine(date.fromisoformat(record.updated), time(), tzinfo=WITA)
+
+    def parent_of(self, page: ServicePage) -> OpdPage | None:
+        return self.opd_by_path.get(page.path[: -Page.steplen])
+
     def unchanged(self, page: ServicePage, record: Service) -> bool:
-        parent = next((o for o in self.opds.values() if o.path == page.path[: -Page.steplen]), None)
+        parent = self.parent_of(page)
         if parent is None:
             return False
         # Categories and life events are sets in the CMS: compare them in the export's (sorted) order.

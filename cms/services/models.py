@@ -25,6 +25,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from catalogue import urls
 from catalogue.records import CHANNEL_KINDS, OPD_KINDS, PLATFORMS, SLUG_RE, deep_link_error, https_url_error
 
 from .api_fields import ChannelListField, PortalHtmlField, SlugField, TextListField
@@ -117,7 +118,7 @@ class CatalogueIndexPage(PortalUrlMixin, Page):
         verbose_name_plural = "katalog layanan"
 
     def portal_path(self) -> str:
-        return "/"
+        return urls.HOME
 
 
 class OpdPage(PortalUrlMixin, Page):
@@ -162,12 +163,34 @@ class OpdPage(PortalUrlMixin, Page):
         verbose_name_plural = "OPD"
 
     def portal_path(self) -> str:
-        return f"/opd/{self.slug}/"
+        return urls.opd(self.slug)
 
     def clean(self):
         super().clean()
-        if self.slug and not SLUG_RE.match(self.slug):
-            raise ValidationError({"slug": SLUG_MESSAGE})
+        if errors := self.catalogue_errors():
+            raise ValidationError(errors)
+
+    def catalogue_errors(self) -> dict[str, str]:
+        """The record's own rules, without database look-ups."""
+        return {"slug": SLUG_MESSAGE} if self.slug and not SLUG_RE.match(self.slug) else {}
+
+    @classmethod
+    def holding(cls, page: Page) -> OpdPage | None:
+        """The OPD page `page` belongs to (itself, or the OPD it sits under), or None."""
+        step = Page.steplen
+        ancestors = [page.path[:end] for end in range(step, len(page.path) + 1, step)]
+        return opd_holding(page.path, {opd.path: opd for opd in cls.objects.filter(path__in=ancestors)})
+
+
+def opd_holding(path: str | None, opds_by_path: dict):
+    """The OPD (of `opds_by_path`, keyed by tree path) that holds the page at `path`: the page
+    itself or its nearest ancestor in the mapping; None when there is none. The one answer to
+    "which OPD is this page in" (exporter, worker, preview, audit, API)."""
+    step = Page.steplen
+    for end in range(len(path or ""), 0, -step):
+        if (opd := opds_by_path.get(path[:end])) is not None:
+            return opd
+    return None
 
 
 class OpdEditorGroup(models.Model):
@@ -371,19 +394,27 @@ class ServicePage(PortalUrlMixin, Page):
         verbose_name_plural = "layanan"
 
     def portal_path(self) -> str:
-        return f"/layanan/{self.slug}/"
+        return urls.service(self.slug)
 
     @property
     def opd_slug(self) -> str:
-        return self.get_parent().slug
+        return OpdPage.holding(self).slug
 
     def clean(self):
         super().clean()
         errors = {}
+        taken = ServicePage.objects.filter(slug=self.slug).exclude(pk=self.pk)
+        if self.slug and SLUG_RE.match(self.slug) and taken.exists():
+            errors["slug"] = f"ID layanan '{self.slug}' sudah dipakai layanan lain."
+        errors = {**errors, **self.catalogue_errors()}
+        if errors:
+            raise ValidationError(errors)
+
+    def catalogue_errors(self) -> dict[str, str]:
+        """The record's own rules (slug form, a safe deep link into its app), without database look-ups."""
+        errors = {}
         if self.slug and not SLUG_RE.match(self.slug):
             errors["slug"] = SLUG_MESSAGE
-        elif self.slug and ServicePage.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
-            errors["slug"] = f"ID layanan '{self.slug}' sudah dipakai layanan lain."
         if self.deep_link:
             if self.app is not None:
                 problem = deep_link_error(self.deep_link, self.app.base_url)
@@ -393,8 +424,7 @@ class ServicePage(PortalUrlMixin, Page):
                 problem = "Tautan langsung memerlukan aplikasi: pilih aplikasinya dulu."
             if problem:
                 errors["deep_link"] = problem
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def serve_preview(self, request, mode_name):
         # Editors preview the page as the portal renders it (cms.publishing.preview).

@@ -65,9 +65,9 @@
     }).then(function (cards) {
       if (mine !== generation) return;
       while (list.firstChild) list.removeChild(list.firstChild);
-      cards.forEach(function (card) { list.appendChild(item("/layanan/" + card[0] + "/", card[1])); });
+      cards.forEach(function (card) { list.appendChild(item(window.SanterSearch.url("service", card[0]), card[1])); });
       report.searched(query, cards.length);
-      list.appendChild(item("/cari/?q=" + encodeURIComponent(query),
+      list.appendChild(item(window.SanterSearch.url("search") + "?q=" + encodeURIComponent(query),
         cards.length ? "Semua hasil untuk \u201c" + query + "\u201d" : "Cari \u201c" + query + "\u201d"));
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");

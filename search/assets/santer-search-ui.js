@@ -49,12 +49,8 @@
   // Text with the words that matched the query wrapped in <mark>.
   function highlighted(text, stems) {
     var span = el("span");
-    String(text).split(/([A-Za-zÀ-ÿ0-9]+)/).forEach(function (part, i) {
-      var folded = S.fold(part);
-      var hit = i % 2 === 1 && stems.some(function (s) {
-        return folded === s || (s.length >= 3 && folded.indexOf(s) >= 0);
-      });
-      span.appendChild(hit ? el("mark", {}, [part]) : document.createTextNode(part));
+    S.highlightParts(text, stems).forEach(function (part) {
+      span.appendChild(part[1] ? el("mark", {}, [part[0]]) : document.createTextNode(part[0]));
     });
     return span;
   }
@@ -103,15 +99,15 @@
     var suggestion = meta && query ? index.suggest(query) : null;
     if (suggestion) {
       help.appendChild(el("p", {}, ["Apakah maksud Anda: ",
-        el("a", { href: "/cari/?q=" + encodeURIComponent(suggestion), "data-suggestion": "" }, [suggestion]), "?"]));
+        el("a", { href: S.url("search") + "?q=" + encodeURIComponent(suggestion), "data-suggestion": "" }, [suggestion]), "?"]));
     }
     if (meta && meta.featured.length) {
       help.appendChild(el("h2", {}, ["Layanan yang paling dibutuhkan"]));
       help.appendChild(el("ul", {}, meta.featured.map(function (f) {
-        return el("li", {}, [el("a", { href: "/layanan/" + f[0] + "/" }, [f[1]])]);
+        return el("li", {}, [el("a", { href: S.url("service", f[0]) }, [f[1]])]);
       })));
     }
-    help.appendChild(el("p", {}, ["Lihat ", el("a", { href: "/layanan/" }, ["semua layanan A–Z"]),
+    help.appendChild(el("p", {}, ["Lihat ", el("a", { href: S.url("all_services") }, ["semua layanan A–Z"]),
       " atau sampaikan pertanyaan dan pengaduan melalui ",
       el("a", { href: LAPOR, rel: "noopener" }, ["SP4N-LAPOR!"]), "."]));
     help.hidden = false;
@@ -144,7 +140,7 @@
       shown.forEach(function (card) {
         var opd = card[2] >= 0 ? meta.opds[card[2]][1] : "";
         list.appendChild(el("li", {}, [
-          el("a", { href: "/layanan/" + card[0] + "/" }, [highlighted(card[1], state.stems)]),
+          el("a", { href: S.url("service", card[0]) }, [highlighted(card[1], state.stems)]),
           el("span", { class: "meta" }, [opd]),
           el("p", { class: "snippet" }, [highlighted(card[4], state.stems)])
         ]));

@@ -29,6 +29,19 @@
     return fold(text).match(/[a-z0-9]+/g) || [];
   }
 
+  // A text in parts, each [part, hit]: a word (letters and digits) is a hit when it matches a
+  // query term. search.analysis.highlight_parts splits and matches the same way (a parity test).
+  var HIGHLIGHT_WORD = /([\p{L}\p{N}]+)/u;
+  function highlightParts(text, terms) {
+    return String(text).split(HIGHLIGHT_WORD).filter(function (part) { return part; }).map(function (part) {
+      var folded = fold(part);
+      var hit = HIGHLIGHT_WORD.test(part) && terms.some(function (t) {
+        return folded === t || (t.length >= 3 && folded.indexOf(t) >= 0);
+      });
+      return [part, hit];
+    });
+  }
+
   function variants(word) {
     if (word.length < 4 || !ALPHA.test(word)) return [];
     var out = [];
@@ -419,8 +432,14 @@
     return new Reporter(url || "");
   }
 
+  // A portal URL from the scheme the build hands over (SANTER_SEARCH_URLS, from catalogue/urls.py):
+  // url("service", id), url("search").
+  function url(kind, slug) {
+    return root.SANTER_SEARCH_URLS[kind].replace("{slug}", encodeURIComponent(slug || ""));
+  }
+
   var api = {
-    fold: fold, words: words, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher,
+    fold: fold, words: words, highlightParts: highlightParts, url: url, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher,
     reporter: reporter
   };
   root.SanterSearch = api;

@@ -4,13 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.files import load_catalogue, load_vocabulary
 from search.analysis import Analyzer, Dictionary
 from search.query import StaticSearcher
 from search.static_index import build_index
 
 TESTS_DIR = Path(__file__).resolve().parent
-CONTENT_DIR = TESTS_DIR.parent.parent / "content"
 EXTRA_QUERIES = TESTS_DIR / "queries-extra.json"
 
 
@@ -20,14 +18,8 @@ def analyzer() -> Analyzer:
 
 
 @pytest.fixture(scope="session")
-def shared_catalogue(shared_catalogue_dir):
-    """The shared catalogue with the city's search vocabulary (content/search/), as Samarinda publishes it."""
-    return load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir))
-
-
-@pytest.fixture(scope="session")
 def city_analyzer(shared_catalogue) -> Analyzer:
-    """The base dictionary with the city's vocabulary on top."""
+    """The base dictionary with the city's vocabulary (content/search/) on top."""
     return Analyzer(Dictionary.load().with_vocabulary(shared_catalogue.search_terms.values()))
 
 

@@ -57,3 +57,32 @@ def test_js_and_python_give_the_same_terms_and_ranking(
     for row in rows:
         assert row["groups"] == [g.to_list() for g in searcher.analyze(row["q"])], row["q"]
         assert row["ranked"] == [[sid, score] for sid, score in searcher.search(row["q"], 10)], row["q"]
+
+
+def test_js_and_python_highlight_the_same_words(node):
+    from search.analysis import highlight_parts
+
+    cases = [
+        ("Pembuatan KTP-el baru", ["ktp", "el"]),
+        ("Café Akta Kelahiran (anak)", ["cafe", "akta"]),
+        ("Izin_usaha/PBG 2024: perizinan", ["izin", "2024"]),
+        ("naïve résumé Ωmega x² ½", ["naive", "resume", "ωmega", "x2"]),
+        ("Ke-1, no. 12a; e\u0301 — 日本語", ["12a", "e", "日本語"]),
+        ("", ["ktp"]),
+    ]
+    script = (
+        "const e = require(process.argv[1]);"
+        "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "process.stdout.write(JSON.stringify(cases.map(([t, terms]) => e.highlightParts(t, terms))));"
+    )
+    run = subprocess.run(
+        [node, "-e", script, str(TESTS_DIR.parent / "assets" / "santer-search.js")],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    for (text, terms), parts in zip(cases, json.loads(run.stdout), strict=True):
+        assert parts == [[p, hit] for p, hit in highlight_parts(text, terms)], text
+    assert [p for p, hit in highlight_parts("Pembuatan KTP-el baru", ["ktp"]) if hit] == ["KTP"]

@@ -6,10 +6,6 @@ import sys
 
 import pytest
 
-from catalogue.files import load_catalogue, load_vocabulary
-
-from .conftest import CONTENT_DIR
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MIN_RECALL3 = 0.95
@@ -18,14 +14,8 @@ COLD_BYTES_BUDGET = 100_000
 
 
 @pytest.fixture(scope="module")
-def portal(shared_catalogue_dir, tmp_path_factory):
-    from site_builder.build import build_portal
-
-    out = tmp_path_factory.mktemp("portal") / "site"
-    build_portal(
-        load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir)), out, "https://santer.example"
-    )
-    return out
+def portal(build_shared_portal):
+    return build_shared_portal("https://santer.example")
 
 
 def test_search_eval_recall_and_cold_download(portal, shared_catalogue_dir, tmp_path):
@@ -155,19 +145,14 @@ def test_typos_in_long_words_are_corrected_silently(page):
 
 
 @pytest.fixture(scope="module")
-def portal_with_api(shared_catalogue_dir, tmp_path_factory):
+def portal_with_api(build_shared_portal):
     """A portal built where Elasticsearch is configured: its page asks /api/search first."""
     import os
 
-    from site_builder.build import build_portal
-
-    out = tmp_path_factory.mktemp("portal-es") / "site"
     previous = os.environ.get("ELASTICSEARCH_URL")
     os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:9"
     try:
-        build_portal(
-            load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir)), out, "https://santer.example"
-        )
+        out = build_shared_portal("https://santer.example", "portal-es")
     finally:
         if previous is None:
             del os.environ["ELASTICSEARCH_URL"]

@@ -45,3 +45,19 @@ def test_local_defaults_stay_plain_http(tmp_path):
     assert done.returncode != 0
     for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
         assert warning in done.stderr + done.stdout
+
+
+def test_portal_files_carry_hsts_once_https_is_on(settings):
+    """The portal's pages never pass Django's SecurityMiddleware: the portal sends the same header."""
+    from wsgiref.headers import Headers
+
+    from cms.portal.serving import portal_headers
+
+    headers = Headers([])
+    portal_headers(headers, "/x/index.html", "/layanan/x/")
+    assert headers["Strict-Transport-Security"] is None  # local run: no HSTS
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = settings.SECURE_HSTS_PRELOAD = True
+    headers = Headers([])
+    portal_headers(headers, "/x/index.html", "/layanan/x/")
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"

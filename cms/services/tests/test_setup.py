@@ -80,13 +80,14 @@ def test_opd_website_must_be_https(admin_client):
     assert not OpdPage.objects.filter(slug="dinas-x").exists()
 
 
-def test_setup_demo_is_idempotent(imported):
+def test_setup_demo_is_idempotent(imported, rf):
     call_command("setup_demo", verbosity=0)
     call_command("setup_demo", verbosity=0)
-    assert authenticate(username="admin", password="santer-demo").is_superuser
-    reviewer = authenticate(username="reviewer", password="santer-demo")
+    login = rf.post("/admin/login/")  # the login throttle (django-axes) authenticates a request
+    assert authenticate(login, username="admin", password="santer-demo").is_superuser
+    reviewer = authenticate(login, username="reviewer", password="santer-demo")
     assert list(reviewer.groups.values_list("name", flat=True)) == [REVIEWERS_GROUP]
-    editor = authenticate(username="editor-disdukcapil", password="santer-demo")
+    editor = authenticate(login, username="editor-disdukcapil", password="santer-demo")
     assert list(editor.groups.values_list("name", flat=True)) == ["Editor Disdukcapil"]
     assert not editor.is_superuser and not editor.is_staff
 
