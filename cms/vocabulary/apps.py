@@ -11,5 +11,5 @@ class VocabularyConfig(AppConfig):
     def ready(self):
         from . import signals
 
-        post_migrate.connect(signals.set_up_group, sender=self, dispatch_uid="santer-vocabulary-group")
+        post_migrate.connect(signals.set_up_group, dispatch_uid="santer-vocabulary-group")
         signals.connect()

@@ -13,14 +13,21 @@ ACTIONS = ("add", "change", "delete", "view", "publish")
 
 
 def set_up_group(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
     from wagtail.snippets.models import create_extra_permissions
 
     from .models import BestBetEntry, SearchTermEntry
 
-    create_permissions(app_config, verbosity=0, using=using)
-    create_extra_permissions(app_config, using=using)  # publish_<model>, for DraftStateMixin snippets
+    # post_migrate is sent once per app; the admin's own permissions exist after the last one.
+    last = [c for c in apps.get_app_configs() if c.models_module is not None][-1]
+    if app_config is not last:
+        return
+    mine = apps.get_app_config("vocabulary")
+    for config in (mine, apps.get_app_config("wagtailadmin")):
+        create_permissions(config, verbosity=0, using=using)
+    create_extra_permissions(mine, using=using)  # publish_<model>, for DraftStateMixin snippets
     group, _ = Group.objects.get_or_create(name=GROUP_NAME)
     group.permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
