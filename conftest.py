@@ -20,10 +20,12 @@ def shared_catalogue_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_catalogue(shared_catalogue_dir):
-    """The shared Samarinda catalogue, loaded once (tests derive changed copies, never edit it)."""
+    """The shared Samarinda catalogue with the city's search vocabulary (content/search/), as the
+    city publishes it; loaded once (tests derive changed copies, never edit it)."""
     from catalogue import load_catalogue
+    from catalogue.files import load_vocabulary
 
-    return load_catalogue(shared_catalogue_dir)
+    return load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir))
 
 
 @pytest.fixture(scope="session")

@@ -27,11 +27,13 @@ from .records import (
     RICH_TEXT_TAGS,
     App,
     AppHealth,
+    BestBet,
     Category,
     LifeEvent,
     Opd,
     Record,
     RecordError,
+    SearchTerm,
     Service,
     deep_link_error,
 )
@@ -43,7 +45,11 @@ KINDS: tuple[tuple[type[Record], str, str], ...] = (
     (Category, "categories", "categories.json"),
     (LifeEvent, "life-events", "life_events.json"),
     (Service, "services", "services.json"),
+    # The city's search vocabulary (see catalogue/records.py and search/README.md).
+    (SearchTerm, "search/terms", "search_terms.json"),
+    (BestBet, "search/best-bets", "best_bets.json"),
 )
+VOCABULARY = (SearchTerm, BestBet)
 
 
 @dataclass
@@ -57,6 +63,8 @@ class Catalogue:
     services: dict[str, Service] = field(default_factory=dict)
     # Live state from the link checks, by app slug (never in files; see records.AppHealth).
     app_health: dict[str, AppHealth] = field(default_factory=dict, repr=False)
+    search_terms: dict[str, SearchTerm] = field(default_factory=dict)
+    best_bets: dict[str, BestBet] = field(default_factory=dict)
     sources: dict[tuple[type, str], str] = field(default_factory=dict, repr=False)
 
     def table(self, cls: type[Record]) -> dict[str, Record]:
@@ -66,6 +74,8 @@ class Catalogue:
             Category: self.categories,
             LifeEvent: self.life_events,
             Service: self.services,
+            SearchTerm: self.search_terms,
+            BestBet: self.best_bets,
         }[cls]
 
     def add(self, record: Record, file: str) -> None:
@@ -126,6 +136,15 @@ class Catalogue:
                             f"steps[{number}]",
                             f"layanan '{service_id}' tidak dikenal atau tidak terbit.",
                         )
+        for bet in self.best_bets.values():
+            for service_id in bet.services:
+                if service_id not in self.services:
+                    raise RecordError(
+                        self.source(bet),
+                        bet.slug,
+                        "services",
+                        f"layanan '{service_id}' tidak dikenal atau tidak terbit.",
+                    )
 
     def without_unpublished_steps(self) -> Catalogue:
         """The catalogue with journey steps cut down to the services it holds (a step whose
@@ -224,6 +243,25 @@ def _content_records(folder: Path, subfolder: str) -> Iterable[tuple[str, dict]]
                 label, str(key), "id" if "id" in data else "slug", "harus sama dengan nama berkas."
             )
         yield label, data
+
+
+def load_vocabulary(folder: str | os.PathLike, catalogue: Catalogue) -> Catalogue:
+    """`catalogue` with the search vocabulary of a content/ folder (its search/ subfolder) added.
+
+    For a catalogue loaded from elsewhere (the shared format) that the city's vocabulary applies to;
+    best bets whose services the catalogue lacks are left out.
+    """
+    folder = Path(folder)
+    for cls, subfolder, _ in KINDS:
+        if cls not in VOCABULARY:
+            continue
+        for label, data in _content_records(folder, subfolder):
+            record = cls.from_dict(data, label)
+            if isinstance(record, BestBet) and not set(record.services) <= catalogue.services.keys():
+                continue
+            catalogue.add(record, label)
+    catalogue.check_references()
+    return catalogue
 
 
 def dump_record(record: Record) -> str:

@@ -371,3 +371,86 @@ class Service(Record):
     @property
     def walk_in_channels(self) -> tuple[Channel, ...]:
         return tuple(c for c in self.channels if c.kind == "walk_in")
+
+
+# Search vocabulary: the city's layer on top of the search package's base dictionary ------------
+
+VOCABULARY_KINDS = ("sinonim", "nama-lama", "inggris", "percakapan")
+MAX_TERM_LENGTH = 60
+MAX_BEST_BET_SERVICES = 3
+
+
+@dataclass(frozen=True)
+class SearchTerm(Record):
+    """One vocabulary entry the city's search editors keep in the CMS.
+
+    sinonim: `terms` all mean the same; nama-lama (old → current name) and inggris (English →
+    Indonesian): `terms` also find the services that say `means`; percakapan: each word of `terms`
+    is rewritten to `means` in a citizen's query.
+    """
+
+    slug: str
+    kind: str = required()
+    terms: tuple[str, ...] = ()
+    means: tuple[str, ...] = ()
+    note: str = ""  # why the entry exists, for the next editor
+
+    def check(self, file: str) -> None:
+        super().check(file)
+        if self.kind not in VOCABULARY_KINDS:
+            raise RecordError(
+                file, self.slug, "kind", f"harus salah satu dari {', '.join(VOCABULARY_KINDS)}."
+            )
+        if not self.terms:
+            raise RecordError(
+                file, self.slug, "terms", "daftar istilah kosong: isi paling sedikit satu istilah."
+            )
+        for name in ("terms", "means"):
+            for term in getattr(self, name):
+                if len(term) > MAX_TERM_LENGTH:
+                    raise RecordError(
+                        file,
+                        self.slug,
+                        name,
+                        f"istilah '{term[:20]}…' lebih dari {MAX_TERM_LENGTH} karakter.",
+                    )
+        if self.kind == "sinonim":
+            if len(self.terms) < 2:
+                raise RecordError(
+                    file, self.slug, "terms", "satu set sinonim memerlukan paling sedikit dua istilah."
+                )
+            if self.means:
+                raise RecordError(file, self.slug, "means", "set sinonim tidak memakai kolom 'means'.")
+        elif not self.means:
+            raise RecordError(file, self.slug, "means", "isi istilah tujuan (yang dimaksud).")
+        if self.kind == "percakapan" and any(len(WORD_SPLIT_RE.findall(t.lower())) != 1 for t in self.terms):
+            raise RecordError(file, self.slug, "terms", "kata percakapan harus satu kata per istilah.")
+
+
+WORD_SPLIT_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class BestBet(Record):
+    """A query whose results start with up to three chosen services, until an optional date."""
+
+    slug: str
+    query: str = required()
+    services: tuple[str, ...] = ()
+    expires: str | None = None  # ISO date: the last day the bet applies
+    note: str = ""
+
+    def check(self, file: str) -> None:
+        super().check(file)
+        if len(self.query) > MAX_TERM_LENGTH:
+            raise RecordError(file, self.slug, "query", f"kueri lebih dari {MAX_TERM_LENGTH} karakter.")
+        if not self.services:
+            raise RecordError(file, self.slug, "services", "pilih paling sedikit satu layanan.")
+        if len(self.services) > MAX_BEST_BET_SERVICES:
+            raise RecordError(
+                file, self.slug, "services", f"paling banyak {MAX_BEST_BET_SERVICES} layanan per kueri."
+            )
+        if len(set(self.services)) != len(self.services):
+            raise RecordError(file, self.slug, "services", "layanan yang sama disebut dua kali.")
+        if self.expires and not DATE_RE.match(self.expires):
+            raise RecordError(file, self.slug, "expires", "harus berupa tanggal YYYY-MM-DD.")

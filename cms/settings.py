@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "cms.search_api",
     "cms.publishing",
     "cms.links",
+    "cms.vocabulary",
+    "cms.feedback",
     "cms.security",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -273,3 +276,25 @@ if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# What citizens searched (cms.feedback). SEARCH_LOG_URL is a build setting: the address the
+# portal's pages send each finished search to (e.g. "/api/laporan-pencarian" when this server
+# serves the portal, or an absolute URL); empty = the portal reports nothing and works unchanged.
+SEARCH_LOG_URL = os.environ.get("SEARCH_LOG_URL", "")
+SEARCH_LOG_RATE = os.environ.get("SEARCH_LOG_RATE", "60/m")  # reports per client address
+SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS", "5"))
+# Rate-limit counters live in a file cache that every gunicorn worker of this machine shares (no
+# extra server). Its increments are not atomic: under contention a few extra requests get
+# through, which a spam limit can afford; django-ratelimit's checks say so, hence silenced.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("RATELIMIT_CACHE_DIR", str(DATA_DIR / "ratelimit-cache")),
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Behind a reverse proxy, the client address is in a header the proxy sets (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

@@ -6,5 +6,6 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("", include("cms.services.urls")),
     path("", include("cms.search_api.urls")),
+    path("", include("cms.feedback.urls")),
     path("cms/", include(wagtail_urls)),
 ]

@@ -7,6 +7,8 @@ host=${1:-127.0.0.1}
 port=${2:-8000}
 export SITE_URL=${SITE_URL:-http://$host:$port}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$host,localhost,127.0.0.1}
+# The demo reports citizens' searches to this server (README, "Privacy"); SEARCH_LOG_URL= turns it off.
+export SEARCH_LOG_URL=${SEARCH_LOG_URL-/api/laporan-pencarian}
 PY=.venv/bin/python
 
 $PY manage.py migrate --no-input -v 0

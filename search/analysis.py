@@ -1,10 +1,13 @@
 """The Indonesian analysis pipeline, defined once for every search backend.
 
 Text is folded (lower case, accents removed), split into words, stop words are
-dropped and the rest is stemmed with PySastrawi ("perizinan" -> "izin"). The
-dictionary files in search/dictionary/ (editors extend them) add synonyms,
-abbreviations, old names, English terms, colloquial rewrites and low-meaning
-query words. The static index (search/static_index.py) and Elasticsearch
+dropped and the rest is stemmed with PySastrawi ("perizinan" -> "izin"). Two layers of
+vocabulary add synonyms, abbreviations, old names, English terms and colloquial rewrites,
+like an analyzer and its synonym set: the base dictionary in search/dictionary/ belongs to
+the language (general Indonesian, Banjar, English → Indonesian, low-meaning and stop words);
+the city's layer (local old names, agency nicknames, programme names) is catalogue content
+that search editors keep in the CMS (catalogue.SearchTerm) and is applied on top
+(`Dictionary.with_vocabulary`). The static index (search/static_index.py) and Elasticsearch
 (search/elastic.py) both read them from here.
 """
 
@@ -15,8 +18,11 @@ import html
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from catalogue.records import SearchTerm
 
 DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 WORD_RE = re.compile(r"[a-z0-9]+")
@@ -133,6 +139,43 @@ class Dictionary:
         no_stem = frozenset(fold(line) for _, line in _lines(folder / "tanpa-stem.txt"))
         return cls(rules, colloquial, low, stop, no_stem)
 
+    def with_vocabulary(self, entries: Iterable[SearchTerm]) -> Dictionary:
+        """This dictionary with the city's entries on top.
+
+        An entry extends the base; it overrides the base rule whose first term it shares
+        (its left-hand side) and the base colloquial rewrite of the same word.
+        """
+        entries = list(entries)
+        if not entries:
+            return self
+        city = [vocabulary_rule(entry) for entry in entries if entry.kind != "percakapan"]
+        replaced = {words_key(rule.aliases[0]) for rule in city}
+        rules = [rule for rule in self.rules if words_key(rule.aliases[0]) not in replaced] + city
+        colloquial = dict(self.colloquial)
+        for entry in entries:
+            if entry.kind == "percakapan":
+                standard = [w for phrase in entry.means for w in words(phrase)]
+                for term in entry.terms:
+                    colloquial[words(term)[0]] = standard
+        return replace(self, rules=rules, colloquial=colloquial)
+
+
+def words_key(phrase: str) -> str:
+    """A phrase as the analysis compares it: folded words, one space between them."""
+    return " ".join(words(phrase))
+
+
+def vocabulary_rule(entry: SearchTerm) -> Rule:
+    """A city vocabulary entry (not a colloquial rewrite) as a synonym rule."""
+    if entry.kind == "sinonim":
+        return Rule(entry.terms, entry.terms, equivalent=True)
+    return Rule(entry.terms, entry.means, equivalent=False)
+
+
+def vocabulary_key(entries: Iterable[SearchTerm]) -> tuple:
+    """A hashable fingerprint of the city's vocabulary (which analyzer a catalogue needs)."""
+    return tuple(sorted((e.slug, e.kind, e.terms, e.means) for e in entries))
+
 
 def _lines(path: Path):
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -155,22 +198,36 @@ def dictionary_version(folder: Path = DICTIONARY_DIR) -> tuple:
     return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.txt")))
 
 
+@functools.lru_cache(maxsize=1)
+def base_dictionary(version: tuple | None = None) -> Dictionary:
+    """The base dictionary files, parsed once per version (see dictionary_version)."""
+    return Dictionary.load()
+
+
 @functools.lru_cache(maxsize=2)
-def _shared_analyzer(version: tuple) -> Analyzer:
-    return Analyzer(Dictionary.load())
+def _shared_analyzer(version: tuple, vocabulary: tuple) -> Analyzer:
+    entries = [SearchTerm(slug, kind, terms, means) for slug, kind, terms, means in vocabulary]
+    return Analyzer(base_dictionary(version).with_vocabulary(entries), stems=_stem_cache(version))
 
 
-def default_analyzer() -> Analyzer:
-    """One analyzer per process and dictionary version: its stem cache makes rebuilds fast."""
-    return _shared_analyzer(dictionary_version())
+@functools.lru_cache(maxsize=1)
+def _stem_cache(version: tuple) -> dict[str, str]:
+    """Stems depend on the base dictionary only (its no-stem list): shared by its analyzers."""
+    return {}
+
+
+def default_analyzer(vocabulary: Iterable[SearchTerm] = ()) -> Analyzer:
+    """One analyzer per process, dictionary version and city vocabulary: its caches make rebuilds fast."""
+    return _shared_analyzer(dictionary_version(), vocabulary_key(vocabulary))
 
 
 class Analyzer:
     """Turns text into index terms; used at index time and by the Python search."""
 
-    def __init__(self, dictionary: Dictionary | None = None):
+    def __init__(self, dictionary: Dictionary | None = None, stems: dict[str, str] | None = None):
         self.dictionary = dictionary or Dictionary.load()
-        self._stems: dict[str, str] = {}
+        # The no-stem list is part of the base dictionary, so analyzers of one base may share stems.
+        self._stems: dict[str, str] = {} if stems is None else stems
         self._index_terms: dict[str, str] = {}  # word -> stem, "" for a stop word (see field)
 
     def stem(self, word: str) -> str:

@@ -9,8 +9,12 @@ The analysis mirrors the static search (search/analysis.py) in Elasticsearch's t
 standard tokenizer, lowercase, asciifolding, Indonesian stop words (Lucene's list plus
 ours), protected words (keyword_marker) and the Indonesian stemmer; at search time a
 synonym_graph filter fed from the same dictionary files (abbreviations, old names,
-English, colloquial words). Field weights and typo tolerance (AUTO:4,8 = one edit from
-4 letters, two from 8) are those of the static index; low-meaning words weigh 0.2.
+English, colloquial words). The synonyms live in an Elasticsearch synonyms set
+(`santer-synonyms`, the synonyms API) that the search analyzer reads as `updateable`: when the
+city's vocabulary changes, `put_synonyms` replaces the set and Elasticsearch reloads the search
+analyzers, with no reindex. Best bets are a `pinned` query around the ranked one. Field
+weights and typo tolerance (AUTO:4,8 = one edit from 4 letters, two from 8) are those of the
+static index; low-meaning words weigh 0.2.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ LOW_WEIGHT_CUTOFF = 0.5  # query words weighing less go into a separate, down-we
 BULK_CHUNK = 500
 
 _DICTIONARY = Dictionary.load()
+SYNONYM_SET = "santer-synonyms"
 
 
 def synonym_rules(dictionary: Dictionary) -> list[str]:
@@ -56,9 +61,38 @@ lucene_indonesian_stop = token_filter("santer_stop_lucene", "stop", stopwords="_
 indonesian_stop = token_filter("santer_stop", "stop", stopwords=sorted(_DICTIONARY.stop_words))
 protected_words = token_filter("santer_protected", "keyword_marker", keywords=sorted(_DICTIONARY.no_stem))
 indonesian_stemmer = token_filter("santer_stemmer", "stemmer", language="indonesian")
+# Search time only and updateable: the synonyms API reloads it when the set changes.
 service_synonyms = token_filter(
-    "santer_synonyms", "synonym_graph", synonyms=synonym_rules(_DICTIONARY), lenient=True
+    "santer_synonyms", "synonym_graph", synonyms_set=SYNONYM_SET, updateable=True, lenient=True
 )
+
+
+def synonym_set(dictionary: Dictionary) -> list[dict]:
+    """The synonyms API's rules for `dictionary` (the base plus the city's vocabulary)."""
+    return [{"id": f"r{n:05d}", "synonyms": rule} for n, rule in enumerate(synonym_rules(dictionary), 1)]
+
+
+def put_synonyms(client, dictionary: Dictionary, set_id: str = SYNONYM_SET) -> None:
+    """Create or replace the synonyms set; Elasticsearch reloads the search analyzers using it."""
+    client.synonyms.put_synonym(id=set_id, synonyms_set=synonym_set(dictionary))
+
+
+def catalogue_dictionary(catalogue: Catalogue) -> Dictionary:
+    """The base dictionary with the catalogue's city vocabulary on top."""
+    return _DICTIONARY.with_vocabulary(catalogue.search_terms.values())
+
+
+def pinned_ids(catalogue: Catalogue, query: str, today: str | None = None) -> list[str]:
+    """The services an editors' best bet pins on top for `query` (none past its last day)."""
+    from .analysis import words_key
+
+    today = today or datetime.now(UTC).date().isoformat()
+    key = words_key(query)
+    for bet in sorted(catalogue.best_bets.values(), key=lambda b: b.slug):
+        if words_key(bet.query) == key and not (bet.expires and bet.expires < today):
+            return [s for s in bet.services if s in catalogue.services]
+    return []
+
 
 # Index time: no synonyms (they are applied to the query, so a dictionary edit needs no reindex
 # of meaning, only of analyzers' settings, which a new versioned index brings anyway).
@@ -142,6 +176,7 @@ def query_body(
     category: str | None = None,
     size: int = 20,
     dictionary: Dictionary = _DICTIONARY,
+    pinned: list[str] | None = None,
 ) -> dict:
     """The search request body: content words with synonyms and typos, low-meaning words weighed down."""
     strong, weak = [], []
@@ -181,10 +216,11 @@ def query_body(
         filters.append({"term": {"opd_slug": opd}})
     if category:
         filters.append({"term": {"category_slugs": category}})
+    ranked = {
+        "bool": {"should": should or [{"match_none": {}}], "minimum_should_match": 1, "filter": filters}
+    }
     body: dict = {
-        "query": {
-            "bool": {"should": should or [{"match_none": {}}], "minimum_should_match": 1, "filter": filters}
-        },
+        "query": {"pinned": {"ids": list(pinned), "organic": ranked}} if pinned else ranked,
         "size": size,
         "_source": ["service_id", "title", "summary", "opd_slug", "opd_name", "category_slugs"],
         "highlight": {
@@ -196,8 +232,23 @@ def query_body(
     return body
 
 
-def search(client, query: str, *, alias: str = DEFAULT_ALIAS, **filters) -> list[dict]:
-    """Ranked results: id, title, summary (highlighted), OPD, categories, score."""
+def search(
+    client,
+    query: str,
+    *,
+    alias: str = DEFAULT_ALIAS,
+    catalogue: Catalogue | None = None,
+    today: str | None = None,
+    **filters,
+) -> list[dict]:
+    """Ranked results: id, title, summary (highlighted), OPD, categories, score.
+
+    With the published `catalogue`, its city vocabulary rewrites colloquial words and its best
+    bets pin services on top (the synonyms themselves are in the index's synonyms set).
+    """
+    if catalogue is not None:
+        filters.setdefault("dictionary", catalogue_dictionary(catalogue))
+        filters.setdefault("pinned", pinned_ids(catalogue, query, today))
     response = client.search(index=alias, body=query_body(query, **filters))
     results = []
     for hit in response["hits"]["hits"]:
@@ -298,6 +349,7 @@ def reindex(
     """Full load with zero downtime: new index, bulk load, atomic alias swap, delete old versions."""
     say = progress or (lambda message: None)
     started = time.perf_counter()
+    put_synonyms(client, catalogue_dictionary(catalogue))  # the analyzers need the set to exist
     name = create_index(client, alias)
     say(f"Indeks baru {name} dibuat.")
     try:

@@ -19,6 +19,7 @@ parity test runs the JavaScript in node and compares):
 
 from __future__ import annotations
 
+import datetime
 import json
 import zlib
 from dataclasses import dataclass, field
@@ -234,7 +235,7 @@ class StaticSearcher:
                 out.append((f"{a.alts[0][1]}{BIGRAM_JOIN}{b.alts[0][1]}", min(a.weight, b.weight)))
         return out
 
-    def search(self, query: str, limit: int = 20) -> list[tuple[str, float]]:
+    def search(self, query: str, limit: int = 20, today: str | None = None) -> list[tuple[str, float]]:
         """Ranked (service id, score) pairs."""
         groups = self.analyze(query)
         scores: dict[int, float] = {}
@@ -262,7 +263,18 @@ class StaticSearcher:
             ((scores[d] * ((matched[d] / total) * (matched[d] / total)), d) for d in scores),
             key=lambda item: (-item[0], item[1]),
         )
+        ranked = self.pin(query, ranked, today)
         return [(self.card(doc)[0], score) for score, doc in ranked[:limit]]
+
+    def pin(self, query: str, ranked: list[tuple[float, int]], today: str | None = None):
+        """The editors' best bet for this query (if any, and not past its last day) on top."""
+        bet = self.meta.get("bets", {}).get(" ".join(words(query)))
+        today = today or datetime.date.today().isoformat()
+        if not bet or (bet[1] and bet[1] < today):
+            return ranked
+        top = ranked[0][0] if ranked else 0.0
+        pinned = [(top + len(bet[0]) - i, doc) for i, doc in enumerate(bet[0])]
+        return pinned + [item for item in ranked if item[1] not in bet[0]]
 
     def card(self, doc: int) -> list:
         chunk = doc >> self.meta["cshift"]

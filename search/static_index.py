@@ -53,7 +53,7 @@ from catalogue.files import Catalogue
 from catalogue.hashing import content_hash
 from catalogue.records import Service
 
-from .analysis import Analyzer, default_analyzer
+from .analysis import Analyzer, default_analyzer, words_key
 
 FORMAT_VERSION = 3
 # Field weights: title > hidden search terms/keywords > summary > the rest. OPD and category are
@@ -712,6 +712,8 @@ class _IndexState:
             "low": dict(sorted(d.low_weight.items())),
             "coll": dict(sorted(d.colloquial.items())),
         }
+        if bets := best_bets(catalogue, self.keys):
+            meta["bets"] = bets
         if api_url:
             meta["api"] = api_url
         return meta
@@ -741,7 +743,7 @@ def build_index(
     The state of the analyzer's last build in this process is updated with what changed;
     fresh=True starts from nothing (the same bytes, only slower).
     """
-    analyzer = analyzer or default_analyzer()
+    analyzer = analyzer or default_analyzer(catalogue.search_terms.values())
     state = _IndexState(analyzer) if fresh else _state_for(analyzer)
     # Millions of small containers, no reference cycles: the cyclic collector would only
     # traverse them again and again (a third of the build's time at 10k services).
@@ -753,3 +755,17 @@ def build_index(
     finally:
         if enabled:
             gc.enable()
+
+
+def best_bets(catalogue: Catalogue, docs: dict[str, int]) -> dict[str, list]:
+    """{query words: [[docs pinned on top, in order], last day or None]} of the editors' best bets.
+
+    The page compares the last day with its own date, so a bet ends on time between publishes.
+    """
+    bets: dict[str, list] = {}
+    for bet in sorted(catalogue.best_bets.values(), key=lambda b: b.slug):
+        key = words_key(bet.query)
+        pinned = [docs[s] for s in bet.services if s in docs]
+        if key and pinned and key not in bets:
+            bets[key] = [pinned, bet.expires]
+    return dict(sorted(bets.items()))

@@ -24,10 +24,11 @@ _DIGEST_MEMO: dict[int, tuple[object, str]] = {}
 class Fingerprints:
     """The fingerprints of one build's pages."""
 
-    def __init__(self, pages: list[Page], theme_dir: Path, site_url: str):
+    def __init__(self, pages: list[Page], theme_dir: Path, site_settings: tuple[str, ...]):
+        """site_settings: what every page's bytes depend on besides its records (site URL, beacon URL)."""
         self.pages = pages
         self.theme_dir = theme_dir
-        self.site_url = site_url
+        self.site_settings = site_settings
         self._digests: dict[int, tuple[object, str]] = {}
         self._theme: str | None = None
         self._others: tuple[str, dict[str, str]] | None = None  # (salt, all pages but /cari/)
@@ -40,7 +41,7 @@ class Fingerprints:
         """
         if self._theme is None:
             self._theme = theme_fingerprint(self.theme_dir)
-        salt = "|".join((BUILDER_VERSION, self._theme, self.site_url, repr(page_assets)))
+        salt = "|".join((BUILDER_VERSION, self._theme, *self.site_settings, repr(page_assets)))
         if self._others is None or self._others[0] != salt:
             pages = [page for page in self.pages if page.template != "search.html"]
             self._others = (salt, self._hash(salt, "", pages))

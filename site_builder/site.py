@@ -145,9 +145,11 @@ class Page:
 class Site:
     """The catalogue seen as a web site: indexes, orderings and one Page per output file."""
 
-    def __init__(self, catalogue: Catalogue, site_url: str):
+    def __init__(self, catalogue: Catalogue, site_url: str, search_log_url: str = ""):
         self.catalogue = catalogue
         self.site_url = site_url.rstrip("/")
+        # Where the pages report finished searches (cms.feedback); "" reports nothing.
+        self.search_log_url = search_log_url
         self.opds = catalogue.opds
         self.apps = catalogue.apps
 
@@ -255,6 +257,7 @@ class Site:
             "canonical": self.url(urls.page_url(page_path)),
             "breadcrumbs": list(crumbs),
             "opds": self.opds,
+            "search_log_url": self.search_log_url,
         }
 
     def service_page(self, service: Service) -> Page:

@@ -31,6 +31,7 @@ from whitenoise.string_utils import decode_path_info
 
 from site_builder.theme import HASHED_ASSET_RE
 
+SEARCH_REPORT_PATH = "/api/laporan-pencarian"  # cms.feedback: answered before Django (see PortalASGI)
 # Paths Django answers; everything else is the portal, and a portal path the live build has no
 # file for gets the build's own 404 page straight from the front door, as fast as a page (Django
 # has no route outside these prefixes: tests/test_portal_not_found.py checks that).
@@ -299,6 +300,10 @@ class PortalASGI(_PortalFront):
         if scope["type"] == "lifespan":
             return await _lifespan(receive, send)  # Django has no start-up/shut-down hooks to run
         path = scope.get("path", "")
+        if scope["type"] == "http" and path == SEARCH_REPORT_PATH and scope["method"] == "POST":
+            from cms.feedback.asgi import search_report  # Django is set up by now
+
+            return await search_report(scope, receive, send)  # beacons: on the loop, not via Django
         if scope["type"] != "http" or path.startswith(DJANGO_PREFIXES):
             return await self.application(scope, receive, send)
         request = _request_headers(scope)

@@ -41,11 +41,16 @@ def apply(before: Catalogue | None, after: Catalogue) -> str:
     if before is None:  # the worker just started: what the index holds is unknown, load it afresh
         name = elastic.reindex(client, after, alias=alias)
         return f"Elasticsearch: dimuat penuh ke {name}."
+    synonyms = ""
+    if before.search_terms != after.search_terms:
+        # the search analyzers reload the new set: no document needs re-indexing for it
+        elastic.put_synonyms(client, elastic.catalogue_dictionary(after))
+        synonyms = " Set sinonim diperbarui."
     upsert, remove = changed_services(before, after)
     if not upsert and not remove:
-        return "Elasticsearch: tidak ada perubahan."
+        return f"Elasticsearch: tidak ada perubahan dokumen.{synonyms}"
     for sid in sorted(upsert):
         elastic.upsert_service(client, after.services[sid], after, alias=alias)
     for sid in sorted(remove):
         elastic.remove_service(client, sid, alias=alias)
-    return f"Elasticsearch: {len(upsert)} dokumen diperbarui, {len(remove)} dihapus."
+    return f"Elasticsearch: {len(upsert)} dokumen diperbarui, {len(remove)} dihapus.{synonyms}"

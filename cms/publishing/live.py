@@ -15,6 +15,7 @@ from catalogue import Catalogue, Service
 from cms.links.health import with_link_health
 from cms.services.exporting import live_service_record, published_parts
 from cms.services.models import ServicePage
+from cms.vocabulary.exporting import add_vocabulary
 
 
 class LiveCatalogue:
@@ -90,6 +91,7 @@ class LiveCatalogue:
             self._linking.discard(pk)
         for pk, slug, _fingerprint in wanted:
             catalogue.add(self._services[pk][1], f"services/{slug}.json")
+        add_vocabulary(catalogue)  # a few dozen rows: read every time
         catalogue = catalogue.without_unpublished_steps()
         catalogue.check_references()
         self.last_reexported = len(stale)

@@ -77,8 +77,11 @@ def elasticsearch_search(query: str, **filters) -> list[dict]:
     from elasticsearch import ApiError, TransportError
 
     client = elastic.shared_client(settings.ELASTICSEARCH_URL).options(request_timeout=3.0)
+    _searcher, catalogue = _python_searcher()  # the published vocabulary and best bets, cached
     try:
-        return elastic.search(client, query, alias=settings.ELASTICSEARCH_INDEX, **filters)
+        return elastic.search(
+            client, query, alias=settings.ELASTICSEARCH_INDEX, catalogue=catalogue, **filters
+        )
     except (TransportError, ApiError) as exc:
         raise SearchUnavailable(str(exc)) from exc
 

@@ -18,6 +18,7 @@ from catalogue import App as AppRecord
 from catalogue import Catalogue, Channel, Opd, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
+from cms.vocabulary.exporting import add_vocabulary
 
 from .models import App, Category, LifeEvent, OpdPage, ServicePage, opd_holding
 from .rich_text import portal_html
@@ -42,6 +43,7 @@ def published_catalogue() -> Catalogue:
         if opd is None:
             continue  # its OPD is unpublished: the service is not reachable either
         catalogue.add(live_service_record(page, opd.slug, catalogue), f"services/{page.slug}.json")
+    add_vocabulary(catalogue)
     catalogue = catalogue.without_unpublished_steps()
     catalogue.check_references()
     return catalogue

@@ -40,7 +40,15 @@ class ImportResult:
     unchanged: Counter = field(default_factory=Counter)
 
     def summary(self) -> str:
-        kinds = ("opd", "aplikasi", "kategori", "peristiwa hidup", "layanan")
+        kinds = (
+            "opd",
+            "aplikasi",
+            "kategori",
+            "peristiwa hidup",
+            "layanan",
+            "istilah pencarian",
+            "hasil unggulan",
+        )
         return "; ".join(
             f"{kind}: {self.created[kind]} baru, {self.updated[kind]} diperbarui, "
             f"{self.unchanged[kind]} tetap"
@@ -122,6 +130,17 @@ class _Importer:
                 progress(done, total)
         self.publish_services(changed)
         self.set_journeys()
+        from cms.vocabulary.importing import import_vocabulary
+
+        import_vocabulary(
+            self.catalogue,
+            {
+                "created": self.result.created,
+                "updated": self.result.updated,
+                "unchanged": self.result.unchanged,
+            },
+            self.touched,
+        )
 
     # OPDs -------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-expanded", "false");
 
-  var loading = null, index = null, timer = null, generation = 0;
+  var loading = null, index = null, timer = null, generation = 0, report = null;
 
   function engine() {
     if (!loading) {
@@ -35,6 +35,7 @@
         document.head.appendChild(script);
       }).then(function () {
         index = new window.SanterSearch.Index(window.SanterSearch.fetcher(window.SANTER_SEARCH_BASE));
+        report = window.SanterSearch.reporter(input.form);
       });
     }
     return loading;
@@ -59,12 +60,13 @@
   function suggest(query) {
     var mine = ++generation;
     engine().then(function () { return index.analyze(query); }).then(function (groups) {
-      var top = index.rank(groups).slice(0, 5).map(function (r) { return r[0]; });
+      var top = index.pin(query, index.rank(groups)).slice(0, 5).map(function (r) { return r[0]; });
       return index.cardsFor(top);
     }).then(function (cards) {
       if (mine !== generation) return;
       while (list.firstChild) list.removeChild(list.firstChild);
       cards.forEach(function (card) { list.appendChild(item(window.SanterSearch.url("service", card[0]), card[1])); });
+      report.searched(query, cards.length);
       list.appendChild(item(window.SanterSearch.url("search") + "?q=" + encodeURIComponent(query),
         cards.length ? "Semua hasil untuk \u201c" + query + "\u201d" : "Cari \u201c" + query + "\u201d"));
       list.hidden = false;
@@ -100,5 +102,13 @@
   });
   document.addEventListener("click", function (event) {
     if (!input.form.contains(event.target)) hide();
+  });
+  // An opened suggestion is a finished search with its rank (submitting opens /cari/, which reports).
+  list.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a");
+    var match = link && /^\/layanan\/([a-z0-9-]+)\/$/.exec(link.getAttribute("href"));
+    if (!match || !report) return;
+    var links = Array.prototype.slice.call(list.querySelectorAll('a[href^="/layanan/"]'));
+    report.opened(links.indexOf(link) + 1, match[1]);
   });
 })();

@@ -13,6 +13,8 @@
   var API_TIMEOUT_MS = 1500;
 
   var index = new S.Index(S.fetcher(BASE));
+  var report = S.reporter(results);
+  var reportNow = true; // the search the page opened with (?q=) is finished at once
 
   var inputs = Array.prototype.slice.call(document.querySelectorAll('input[name="q"]'));
   var form = document.querySelector("[data-search-form]") || (inputs[0] && inputs[0].form);
@@ -146,14 +148,26 @@
       results.appendChild(list);
       more.hidden = total <= shown.length;
       status.textContent = total + " layanan ditemukan untuk \u201c" + state.query + "\u201d.";
+      if (!filtered) report.searched(state.query, total, reportNow);
     } else if (state.query) {
+      report.searched(state.query, 0, reportNow);
       status.textContent = "Tidak ada layanan yang cocok dengan \u201c" + state.query + "\u201d.";
       renderHelp(state.query);
     } else {
       status.textContent = "";
     }
+    reportNow = false;
     results.setAttribute("data-search-state", "done");
   }
+
+  // Which result was opened (its rank in the list, 1 = first), for the search report.
+  results.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("ol.search-results > li > a");
+    if (!link) return;
+    var items = Array.prototype.slice.call(results.querySelectorAll("ol.search-results > li"));
+    var match = /^\/layanan\/([a-z0-9-]+)\/$/.exec(link.getAttribute("href"));
+    report.opened(items.indexOf(link.parentNode) + 1, match ? match[1] : null);
+  });
 
   // Elasticsearch through /api/search when the build says it is there; the static index otherwise,
   // and whenever the API is slow, down or answers without Elasticsearch.
@@ -189,7 +203,7 @@
 
   function viaStaticIndex(query) {
     return index.analyze(query).then(function (groups) {
-      var ranked = index.rank(groups);
+      var ranked = index.pin(query, index.rank(groups));
       var stems = [];
       groups.forEach(function (g) {
         stems.push(g[0]);

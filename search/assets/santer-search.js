@@ -348,6 +348,20 @@
     return ranked;
   };
 
+  // The editors' best bet for this query (if any, and not past its last day) on top: the same as
+  // StaticSearcher.pin.
+  Index.prototype.pin = function (query, ranked, today) {
+    var bets = this.meta.bets || {};
+    var key = words(query).join(" ");
+    if (!Object.prototype.hasOwnProperty.call(bets, key)) return ranked;
+    var bet = bets[key];
+    today = today || new Date().toISOString().slice(0, 10);
+    if (bet[1] && bet[1] < today) return ranked;
+    var top = ranked.length ? ranked[0][1] : 0.0;
+    var pinned = bet[0].map(function (doc, i) { return [doc, top + bet[0].length - i]; });
+    return pinned.concat(ranked.filter(function (r) { return bet[0].indexOf(r[0]) < 0; }));
+  };
+
   Index.prototype.cardsFor = function (docs) {
     var self = this;
     // a card file holds the documents whose key has the same high bits: {key: card}
@@ -379,6 +393,55 @@
     return changed ? out.join(" ") : null;
   };
 
+  // Reports finished searches to the portal's search-report endpoint (data-search-log) with
+  // navigator.sendBeacon: the query as typed (lower case, single spaces; the server scrubs and
+  // truncates it), the number of results and, when one is opened, its rank. A query still being
+  // typed is not a finished search: it is sent once it has settled, or when the page is left.
+  var SETTLE_MS = 2000;
+  function Reporter(url) {
+    this.url = url;
+    this.pending = null;
+    this.last = null;
+    this.timer = null;
+    var self = this;
+    if (typeof document !== "undefined") {
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "hidden") self.flush();
+      });
+      window.addEventListener("pagehide", function () { self.flush(); });
+    }
+  }
+  Reporter.prototype.send = function (data) {
+    if (!this.url || !navigator.sendBeacon) return;
+    // text/plain: a CORS-safelisted type, so an endpoint on another host needs no preflight
+    navigator.sendBeacon(this.url, new Blob([JSON.stringify(data)], { type: "text/plain" }));
+  };
+  Reporter.prototype.searched = function (query, results, now) {
+    var q = String(query).toLowerCase().replace(/\s+/g, " ").trim();
+    // the same search shown again (more results, a filter) is not another search
+    if (!q || (!this.pending && this.last && this.last.q === q && this.last.results === results)) return;
+    var self = this;
+    this.pending = { q: q, results: results };
+    clearTimeout(this.timer);
+    if (now) this.flush(); else this.timer = setTimeout(function () { self.flush(); }, SETTLE_MS);
+  };
+  Reporter.prototype.flush = function () {
+    clearTimeout(this.timer);
+    if (!this.pending) return;
+    this.send(this.pending);
+    this.last = this.pending;
+    this.pending = null;
+  };
+  Reporter.prototype.opened = function (rank, service) {
+    this.flush();
+    if (!this.last) return;
+    this.send({ q: this.last.q, results: this.last.results, opened: rank, service: service || null });
+  };
+  function reporter(element) {
+    var url = element && element.getAttribute("data-search-log");
+    return new Reporter(url || "");
+  }
+
   // A portal URL from the scheme the build hands over (SANTER_SEARCH_URLS, from catalogue/urls.py):
   // url("service", id), url("search").
   function url(kind, slug) {
@@ -386,7 +449,8 @@
   }
 
   var api = {
-    fold: fold, words: words, highlightParts: highlightParts, url: url, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher
+    fold: fold, words: words, highlightParts: highlightParts, url: url, variants: variants, distance: distance, Index: Index, decode: decode, fetcher: fetcher,
+    reporter: reporter
   };
   root.SanterSearch = api;
   if (typeof module !== "undefined" && module.exports) module.exports = api;

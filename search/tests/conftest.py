@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from search.analysis import Analyzer
+from search.analysis import Analyzer, Dictionary
 from search.query import StaticSearcher
 from search.static_index import build_index
 
@@ -18,8 +18,14 @@ def analyzer() -> Analyzer:
 
 
 @pytest.fixture(scope="session")
-def shared_index(shared_catalogue, analyzer):
-    return build_index(shared_catalogue, analyzer)
+def city_analyzer(shared_catalogue) -> Analyzer:
+    """The base dictionary with the city's vocabulary (content/search/) on top."""
+    return Analyzer(Dictionary.load().with_vocabulary(shared_catalogue.search_terms.values()))
+
+
+@pytest.fixture(scope="session")
+def shared_index(shared_catalogue, city_analyzer):
+    return build_index(shared_catalogue, city_analyzer)
 
 
 @pytest.fixture(scope="session")

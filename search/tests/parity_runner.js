@@ -15,7 +15,7 @@ const readJson = (relative) => engine.decode(new Uint8Array(fs.readFileSync(path
   const out = [];
   for (const q of queries) {
     const groups = await index.analyze(q);
-    const ranked = index.rank(groups).slice(0, 10);
+    const ranked = index.pin(q, index.rank(groups)).slice(0, 10);
     const cards = await index.cardsFor(ranked.map((r) => r[0]));
     out.push({
       q,

@@ -49,13 +49,78 @@ def test_indonesian_analyzers_index_and_search_side(index_dict):
     assert filters["santer_synonyms"]["type"] == "synonym_graph"
 
 
-def test_synonyms_come_from_the_same_dictionary_files(index_dict):
-    rules = index_dict["settings"]["analysis"]["filter"]["santer_synonyms"]["synonyms"]
-    assert rules == elastic.synonym_rules(Dictionary.load())
+def test_synonyms_come_from_a_reloadable_synonyms_set(index_dict, shared_catalogue):
+    synonyms = index_dict["settings"]["analysis"]["filter"]["santer_synonyms"]
+    assert synonyms == {
+        "type": "synonym_graph",
+        "synonyms_set": elastic.SYNONYM_SET,
+        "updateable": True,
+        "lenient": True,
+    }
+    rules = [r["synonyms"] for r in elastic.synonym_set(elastic.catalogue_dictionary(shared_catalogue))]
+    assert rules == elastic.synonym_rules(
+        Dictionary.load().with_vocabulary(shared_catalogue.search_terms.values())
+    )
     assert any(r.startswith("nib, nomor induk berusaha, siup, tdp") for r in rules)
     # a one-way rule keeps the word typed: "imb"-style old names still match literally
     assert "birth certificate => birth certificate, akta kelahiran" in rules
     assert "ngurus => urus" in rules
+    # the city's layer (content/search/, edited in the CMS) is in the same set
+    assert "askeskin => askeskin, pbi, penerima bantuan iuran, uhc" in rules
+
+
+class RecordingTransport:
+    """Answers like Elasticsearch and keeps every request: the request bodies, checked offline."""
+
+    requests: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def perform_request(self, method, target, *, body=None, headers=None, **kwargs):
+        from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+
+        RecordingTransport.requests.append(
+            (method, target, json.loads(body) if isinstance(body, str | bytes) else body)
+        )
+        meta = ApiResponseMeta(
+            status=200,
+            http_version="1.1",
+            headers=HttpHeaders({"x-elastic-product": "Elasticsearch", "content-type": "application/json"}),
+            duration=0.0,
+            node=NodeConfig("http", "localhost", 9200),
+        )
+        answer = {"hits": {"hits": []}} if target.endswith("_search") else {"acknowledged": True}
+        from elastic_transport import TransportApiResponse
+
+        return TransportApiResponse(meta, answer)
+
+    def close(self):
+        pass
+
+
+def test_vocabulary_change_replaces_the_synonyms_set_and_best_bets_pin(shared_catalogue):
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch("http://localhost:9200", transport_class=RecordingTransport)
+    RecordingTransport.requests = []
+    elastic.put_synonyms(client, elastic.catalogue_dictionary(shared_catalogue))
+    method, target, body = RecordingTransport.requests[-1]
+    assert (method, target) == ("PUT", "/_synonyms/santer-synonyms")
+    assert {"id": "r00001", "synonyms": body["synonyms_set"][0]["synonyms"]} == body["synonyms_set"][0]
+    assert any("ipeda" in rule["synonyms"] for rule in body["synonyms_set"])
+
+    elastic.search(client, "Surat  Lahir", catalogue=shared_catalogue, today="2026-01-01")
+    method, target, body = RecordingTransport.requests[-1]
+    assert target == "/santer-services/_search"
+    assert body["query"]["pinned"]["ids"] == ["akta-kelahiran"]
+    assert body["query"]["pinned"]["organic"]["bool"]["minimum_should_match"] == 1
+    # a best bet past its last day pins nothing
+    assert elastic.pinned_ids(shared_catalogue, "pemutihan pajak", today="2027-07-01") == []
+    assert elastic.pinned_ids(shared_catalogue, "pemutihan pajak", today="2027-06-30") == [
+        "pendaftaran-npwpd",
+        "bphtb",
+    ]
 
 
 def test_mapping_text_fields_and_filters(index_dict):

@@ -28,7 +28,7 @@ def test_js_and_python_give_the_same_terms_and_ranking(
     shared_index,
     searcher,
     shared_catalogue,
-    analyzer,
+    city_analyzer,
     shared_catalogue_dir,
     tmp_path,
     monkeypatch,
@@ -36,7 +36,7 @@ def test_js_and_python_give_the_same_terms_and_ranking(
     if layout == "large":  # as a large catalogue: few shards, many result cards per file
         monkeypatch.setattr(static_index, "MAX_SHARDS", 8)
         monkeypatch.setattr(static_index, "MAX_CARD_FILES", 4)
-        shared_index = static_index.build_index(shared_catalogue, analyzer)
+        shared_index = static_index.build_index(shared_catalogue, city_analyzer)
         searcher = StaticSearcher(shared_index.files)
     write_index(shared_index, tmp_path / "index")
     queries = [

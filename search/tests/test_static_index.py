@@ -1,5 +1,6 @@
 """The static index: synonyms applied at index time, field weights, ranking quality, size."""
 
+import dataclasses
 import json
 import zlib
 from collections import defaultdict
@@ -73,8 +74,8 @@ def test_field_weights_title_then_keywords_then_description(analyzer):
     assert [sid for sid, _ in searcher.search("timbangan")] == ["in-title", "in-keywords", "in-description"]
 
 
-def test_index_is_deterministic_and_sharded_small(shared_catalogue, shared_index, analyzer):
-    again = build_index(shared_catalogue, analyzer)
+def test_index_is_deterministic_and_sharded_small(shared_catalogue, shared_index, city_analyzer):
+    again = build_index(shared_catalogue, city_analyzer)
     assert again.digest == shared_index.digest
     shards = {k: v for k, v in shared_index.files.items() if k.startswith("t/")}
     assert len(shards) > 20
@@ -84,12 +85,12 @@ def test_index_is_deterministic_and_sharded_small(shared_catalogue, shared_index
 
 
 def test_a_large_catalogue_gets_larger_files_not_more_and_the_same_results(
-    shared_catalogue, shared_catalogue_dir, searcher, analyzer, monkeypatch
+    shared_catalogue, shared_catalogue_dir, searcher, city_analyzer, monkeypatch
 ):
     # as if the catalogue were large: the fixture over at most 8 shards and 4 card files
     monkeypatch.setattr(static_index, "MAX_SHARDS", 8)
     monkeypatch.setattr(static_index, "MAX_CARD_FILES", 4)
-    capped = build_index(shared_catalogue, analyzer)
+    capped = build_index(shared_catalogue, city_analyzer)
     assert len([k for k in capped.files if k.startswith("t/")]) == 8
     assert len([k for k in capped.files if k.startswith("d/")]) == 4
     few = StaticSearcher(capped.files)
@@ -113,3 +114,19 @@ def test_an_editor_adds_a_synonym_line_and_search_follows(shared_catalogue, tmp_
         fh.write("\nperistirahatan terakhir => pemakaman\n")
     after = StaticSearcher(build_index(shared_catalogue, Analyzer(Dictionary.load(tmp_path))).files)
     assert after.search("peristirahatan terakhir", 1)[0][0] == "pemakaman-tpu"
+
+
+def test_the_city_vocabulary_and_best_bets_reach_the_static_index(shared_catalogue, searcher):
+    # "askeskin" is only in the city's layer (content/search/terms/jamkesda.json), not in search/dictionary
+    assert searcher.search("askeskin", 3)[0][0] == "pbi-jkn-daerah"
+    base_only = StaticSearcher(build_index(dataclasses.replace(shared_catalogue, search_terms={})).files)
+    assert "pbi-jkn-daerah" not in [sid for sid, _ in base_only.search("askeskin", 3)]
+    # a best bet pins its services on top, in order, until its last day
+    assert [sid for sid, _ in searcher.search("Pemutihan  PAJAK", 2, today="2027-06-30")] == [
+        "pendaftaran-npwpd",
+        "bphtb",
+    ]
+    assert [sid for sid, _ in searcher.search("pemutihan pajak", 2, today="2027-07-01")][:2] != [
+        "pendaftaran-npwpd",
+        "bphtb",
+    ]

@@ -50,7 +50,13 @@ class Command(BaseCommand):
         try:
             records = load_catalogue(catalogue) if catalogue else self.published()
             report = build_portal(
-                records, Path(out), site_url, jobs=jobs, reuse=not full, search=not no_search
+                records,
+                Path(out),
+                site_url,
+                jobs=jobs,
+                reuse=not full,
+                search=not no_search,
+                search_log_url=settings.SEARCH_LOG_URL,
             )
         except (BuildError, RecordError) as exc:
             raise CommandError(f"{exc}\nPortal di {out} tidak diubah.") from exc

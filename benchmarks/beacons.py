@@ -1,0 +1,192 @@
+"""Search-report beacons under load while the portal is served: do portal pages slow down?
+
+    .venv/bin/python benchmarks/beacons.py                  # 30 s each: portal alone, portal + beacons
+    .venv/bin/python benchmarks/beacons.py --rounds 3       # alternate, print medians
+    .venv/bin/python benchmarks/beacons.py --seconds 10 --beacon-clients 100   # a quick look
+
+One gunicorn as the README runs it (cms/gunicorn.conf.py, the demo catalogue's portal, a SQLite
+database in a temporary folder). wrk asks for a service page with --page-clients keep-alive
+connections and reports its latency percentiles; in the second run a second wrk posts search
+reports to /api/laporan-pencarian from --beacon-clients connections at the same time. The rate
+limit is raised out of the way (SEARCH_LOG_RATE), so every beacon is validated, scrubbed and
+counted. Each beacon client pauses --beacon-interval-ms between reports (default 5 s: 500 visitors
+each finishing a search every 5 s, about 100 reports/s); 0 makes it a flood that saturates the
+machine's CPUs, which no endpoint survives without slowing the pages beside it. The goal
+(issue 10): the pages' p99 rises by at most 10 %. wrk, the server and other people's work share
+the machine's CPUs: read the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from benchmarks.serve import free_port, gunicorn, stop, wait_for  # noqa: E402
+
+PAGE = "/layanan/ktp-el/"
+COUNT_SEARCHES = (
+    "from cms.feedback.models import SearchDay; from django.db.models import Sum; "
+    "print(SearchDay.objects.aggregate(Sum('searches'))['searches__sum'])"
+)
+BEACON = "/api/laporan-pencarian"
+POST_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "text/plain"
+local queries = {"ktp hilang", "akta lahir 6471012304560001", "izin usaha", "gakin", "pbb 0812 3456 7890"}
+local n = 0
+request = function()
+  n = n + 1
+  local body = '{"q":"' .. queries[n % #queries + 1] .. '","results":' .. (n % 4) .. '}'
+  return wrk.format(nil, nil, nil, body)
+end
+delay = function()
+  return INTERVAL_MS
+end
+"""
+
+
+def percentile_ms(output: str, label: str) -> float:
+    match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    if not match:
+        raise SystemExit(f"no {label} latency in wrk's output:\n{output}")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def requests_per_second(output: str) -> float:
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def run(port: int, args, beacons: bool, lua: Path) -> dict:
+    page = [
+        "wrk",
+        "-t1",
+        f"-c{args.page_clients}",
+        f"-d{args.seconds}s",
+        "--latency",
+        f"http://127.0.0.1:{port}{PAGE}",
+    ]
+    beacon = None
+    if beacons:
+        beacon = subprocess.Popen(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.beacon_clients}",
+                f"-d{args.seconds}s",
+                "-s",
+                str(lua),
+                f"http://127.0.0.1:{port}{BEACON}",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    result = subprocess.run(page, capture_output=True, text=True, check=True).stdout
+    figures = {
+        "p50": percentile_ms(result, "50%"),
+        "p99": percentile_ms(result, "99%"),
+        "rps": requests_per_second(result),
+    }
+    if beacon is not None:
+        out, _ = beacon.communicate()
+        figures["beacons/s"] = requests_per_second(out)
+        bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        figures["beacon errors"] = int(bad.group(1)) if bad else 0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--page-clients", type=int, default=20)
+    parser.add_argument("--beacon-clients", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--beacon-interval-ms",
+        type=int,
+        default=5000,
+        help="each beacon client's pause between reports (a visitor searching every few seconds); 0: a flood",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="santer-beacons-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = dict(
+            os.environ,
+            SANTER_DATA_DIR=str(tmp),
+            PORTAL_DIR=str(tmp / "portal"),
+            DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+            SEARCH_LOG_URL=BEACON,
+            LOG_LEVEL="WARNING",
+        )
+        for command in (
+            ["migrate", "--no-input", "-v", "0"],
+            ["import_catalogue", "content", "-v", "0"],
+            ["build_portal", "-v", "0"],
+        ):
+            subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=PROJECT, env=env, check=True, capture_output=True
+            )
+        lua = tmp / "post.lua"
+        lua.write_text(POST_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
+        os.environ.update(SEARCH_LOG_URL=BEACON, SEARCH_LOG_RATE="100000000/m", LOG_LEVEL="WARNING")
+        port = free_port()
+        server = gunicorn(
+            tmp, tmp / "portal", port, "cms.asgi:application", "uvicorn_worker.UvicornWorker", []
+        )
+        try:
+            wait_for(port, server)
+            subprocess.run(
+                ["wrk", "-t1", "-c4", "-d2s", f"http://127.0.0.1:{port}{PAGE}"], capture_output=True
+            )
+            runs: dict[str, list[dict]] = {"alone": [], "loaded": []}
+            for _ in range(args.rounds):
+                runs["alone"].append(run(port, args, False, lua))
+                runs["loaded"].append(run(port, args, True, lua))
+        finally:
+            stop(server)
+        counted = subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                COUNT_SEARCHES,
+            ],
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    alone = {k: statistics.median(r[k] for r in runs["alone"]) for k in ("p50", "p99", "rps")}
+    loaded = {
+        k: statistics.median(r[k] for r in runs["loaded"])
+        for k in ("p50", "p99", "rps", "beacons/s", "beacon errors")
+    }
+    print(
+        f"portal page {PAGE}, {args.page_clients} clients, {args.seconds} s, median of {args.rounds} round(s)"
+    )
+    print(
+        f"  without beacons: p50 {alone['p50']:.2f} ms  p99 {alone['p99']:.2f} ms  {alone['rps']:.0f} req/s"
+    )
+    print(
+        f"  with {args.beacon_clients} beacon clients (pause {args.beacon_interval_ms} ms): "
+        f"p50 {loaded['p50']:.2f} ms  p99 {loaded['p99']:.2f} ms  {loaded['rps']:.0f} req/s; "
+        f"beacons {loaded['beacons/s']:.0f}/s, {loaded['beacon errors']:.0f} not 2xx"
+    )
+    print(f"  searches counted in the database: {counted.splitlines()[-1] if counted else '?'}")
+    print(f"p99 ratio with/without beacons: {loaded['p99'] / alone['p99']:.3f} (goal: at most 1.10)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Search reports counted in memory and written in batches by a background thread.
+
+A beacon only adds to a counter under a lock; every SEARCH_LOG_FLUSH_SECONDS one thread per
+process writes the day's sums (one row per query) in one transaction. So the endpoint never
+waits for the database and portal pages never wait for the endpoint; a crash loses at most
+those few seconds of counts, which daily aggregates can afford. Nothing but the sums is kept.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+
+logger = logging.getLogger(__name__)
+WITA = ZoneInfo("Asia/Makassar")
+
+
+@dataclass
+class _Sums:
+    searches: int = 0
+    zero_results: int = 0
+    opens: int = 0
+    ranks: Counter = field(default_factory=Counter)
+    services: Counter = field(default_factory=Counter)
+
+
+_lock = threading.Lock()
+_pending: dict[tuple[date, str], _Sums] = defaultdict(_Sums)
+_flusher: threading.Thread | None = None
+_wake = threading.Event()
+
+
+def today() -> date:
+    return datetime.now(WITA).date()
+
+
+def add(query: str, results: int, opened: int | None, service: str | None) -> None:
+    """Count one finished search (opened=None) or one opened result (its rank)."""
+    with _lock:
+        sums = _pending[(today(), query)]
+        if opened is None:
+            sums.searches += 1
+            if results == 0:
+                sums.zero_results += 1
+        else:
+            sums.opens += 1
+            sums.ranks[str(opened)] += 1
+            if service:
+                sums.services[service] += 1
+    _start_flusher()
+
+
+def _start_flusher() -> None:
+    global _flusher
+    if _flusher is not None and _flusher.is_alive():
+        return
+    with _lock:
+        if _flusher is None or not _flusher.is_alive():
+            _flusher = threading.Thread(target=_run, name="search-log-flush", daemon=True)
+            _flusher.start()
+
+
+def _run() -> None:
+    while True:
+        _wake.wait(float(settings.SEARCH_LOG_FLUSH_SECONDS))
+        _wake.clear()
+        try:
+            flush()
+        except Exception:  # noqa: BLE001 - counts stay pending and are written next time
+            logger.exception("search log: writing the counts failed")
+        finally:
+            close_old_connections()
+
+
+def flush() -> int:
+    """Write what is pending; returns how many rows were touched."""
+    from .models import SearchDay
+
+    with _lock:
+        batch = dict(_pending)
+        _pending.clear()
+    if not batch:
+        return 0
+    try:
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    for (day, query), sums in sorted(batch.items()):
+                        row, _ = SearchDay.objects.select_for_update().get_or_create(day=day, query=query)
+                        row.searches += sums.searches
+                        row.zero_results += sums.zero_results
+                        row.opens += sums.opens
+                        row.opens_by_rank = dict(Counter(row.opens_by_rank) + sums.ranks)
+                        row.opened_services = dict(Counter(row.opened_services) + sums.services)
+                        row.save()
+                break
+            except IntegrityError:  # another process created the same row: read it and add again
+                if attempt == 2:
+                    raise
+    except Exception:
+        with _lock:  # keep the counts for the next try
+            for key, sums in batch.items():
+                mine = _pending[key]
+                mine.searches += sums.searches
+                mine.zero_results += sums.zero_results
+                mine.opens += sums.opens
+                mine.ranks.update(sums.ranks)
+                mine.services.update(sums.services)
+        raise
+    return len(batch)
+
+
+def _flush_at_exit() -> None:
+    try:
+        flush()
+    except Exception:  # noqa: BLE001 - the process is ending; nothing else to do
+        logger.exception("search log: last write failed")
+
+
+atexit.register(_flush_at_exit)

@@ -1,0 +1,157 @@
+"""The search-report endpoint and the "Pencarian warga" report, through Django's test client.
+
+(The browser test on the real server is tests/e2e/test_search_loop.py.)
+"""
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+
+from cms.feedback import aggregate
+from cms.feedback.models import SearchDay
+from cms.feedback.scrub import clean_query
+
+URL = "/api/laporan-pencarian"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(settings, tmp_path):
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {**settings.CACHES["ratelimit"], "LOCATION": str(tmp_path)},
+    }
+    caches["ratelimit"].clear()
+    aggregate.flush()
+    yield
+    aggregate._pending.clear()
+
+
+def post(client, body, content_type="text/plain", **extra):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(URL, data=data, content_type=content_type, **extra)
+
+
+def test_personal_data_is_masked_before_storage(client):
+    query = "ktp hilang 6471012304560001 hubungi 0812-3456-7890 atau budi.santoso@example.com"
+    assert post(client, {"q": query, "results": 0}).status_code == 204
+    assert (
+        post(client, {"q": query.upper(), "results": 3, "opened": 1, "service": "ktp-el"}).status_code == 204
+    )
+    aggregate.flush()
+    row = SearchDay.objects.get()
+    assert row.query == "ktp hilang [nik] hubungi [telepon] atau [email]"
+    assert (row.searches, row.zero_results, row.opens, row.opens_by_rank, row.opened_services) == (
+        1,
+        1,
+        1,
+        {"1": 1},
+        {"ktp-el": 1},
+    )
+    stored = json.dumps([list(r.values()) for r in SearchDay.objects.values()], default=str)
+    for secret in ("6471012304560001", "3456", "budi", "example.com"):
+        assert secret not in stored
+
+
+def test_query_is_truncated_and_grouped_numbers_are_masked():
+    assert len(clean_query("akta " * 60, 100)) <= 100
+    assert clean_query("NIK 6471 0123 0456 0001 dan +62 812 3456 7890", 100) == "nik [nik] dan [telepon]"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"x" * 1_000_000, 413, "terlalu besar"),
+        ("{bukan json", 400, "bukan JSON"),
+        ({"q": "ktp"}, 400, "'results'"),
+        ({"q": "ktp", "results": "3"}, 400, "'results'"),
+        ({"q": "ktp", "results": 1, "cookie": "x"}, 400, "'cookie'"),
+        ({"q": "ktp", "results": 1, "service": "<script>"}, 400, "'service'"),
+    ],
+)
+def test_bad_bodies_are_refused_clearly_and_nothing_is_stored(client, body, status, message):
+    response = post(client, body)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    aggregate.flush()
+    assert not SearchDay.objects.exists()
+
+
+def test_a_burst_beyond_the_rate_limit_gets_429_and_is_not_counted(client, settings):
+    settings.SEARCH_LOG_RATE = "5/m"
+    codes = [post(client, {"q": "banjir", "results": 2}).status_code for _ in range(8)]
+    assert codes == [204] * 5 + [429] * 3
+    aggregate.flush()
+    assert SearchDay.objects.get().searches == 5
+    # another client address has its own allowance
+    assert post(client, {"q": "banjir", "results": 2}, REMOTE_ADDR="10.0.0.9").status_code == 204
+
+
+def test_no_cookie_is_set_and_get_is_refused(client):
+    response = post(client, {"q": "kk", "results": 1})
+    assert not response.cookies
+    assert client.get(URL).status_code == 405
+
+
+def test_report_lists_zero_result_queries_with_prefilled_fixes(client):
+    post(client, {"q": "Surat Kuning Kerja", "results": 0})
+    post(client, {"q": "ktp", "results": 4})
+    aggregate.flush()
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    page = client.get("/admin/reports/pencarian-warga/?tampilan=tanpa-hasil").content.decode()
+    assert "surat kuning kerja" in page and ">ktp<" not in page
+    assert (
+        "/admin/snippets/vocabulary/searchtermentry/add/?kind=sinonim&amp;terms=surat+kuning+kerja%2C+"
+        in page
+    )
+    form = client.get(
+        "/admin/snippets/vocabulary/searchtermentry/add/?kind=sinonim&terms=surat+kuning+kerja%2C+"
+    )
+    assert "surat kuning kerja,</textarea>" in form.content.decode()
+    export = client.get("/admin/reports/pencarian-warga/?tampilan=teratas&export=csv")
+    csv = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("Kueri,Pencarian (7 hari)")
+    assert "ktp,1,0,baru,0,0" in csv
+
+
+def asgi_post(body: bytes, headers=()) -> tuple[int, bytes]:
+    """POST through the ASGI front door's fast path, as gunicorn's uvicorn worker calls it."""
+    import asyncio
+
+    from cms.portal.serving import PortalASGI
+
+    async def django(scope, receive, send):  # must not be reached
+        raise AssertionError("the report went through Django")
+
+    app = PortalASGI(django, "/nonexistent")
+    sent = []
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)] or [b""]
+
+    async def receive():
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": URL,
+        "client": ("10.1.2.3", 5000),
+        "headers": [(b"content-length", str(len(body)).encode()), *headers],
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], sent[1]["body"]
+
+
+def test_the_asgi_front_door_answers_reports_itself_with_the_same_rules():
+    assert asgi_post(json.dumps({"q": "Akta 0812 3456 7890", "results": 0}).encode()) == (204, b"")
+    status, body = asgi_post(b"x" * 1_000_000)
+    assert status == 413 and "terlalu besar" in json.loads(body)["error"]
+    status, body = asgi_post(b"{nope")
+    assert status == 400 and "bukan JSON" in json.loads(body)["error"]
+    aggregate.flush()
+    assert list(SearchDay.objects.values_list("query", "zero_results")) == [("akta [telepon]", 1)]
