@@ -1,9 +1,10 @@
 """Fixtures shared by the whole suite."""
 
-import os
 from pathlib import Path
 
 import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 PROJECT_DIR = Path(__file__).resolve().parent
 SHARED_CATALOGUE = PROJECT_DIR.parent / "shared" / "catalogue" / "samarinda"
@@ -49,20 +50,6 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-# Debian's chromium, as the guide asks; without the background-networking flags it tries (and fails)
-# to reach Google's hosts on every start.
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")

@@ -46,7 +46,7 @@ from catalogue.files import Catalogue, load_catalogue  # noqa: E402
 from catalogue.hashing import HASH_DIGITS  # noqa: E402
 
 HASHED_JS = rf"\.[0-9a-f]{{{HASH_DIGITS}}}\.js$"
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser the tests use)
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser the tests use)
 
 SHARED = PROJECT.parent / "shared" / "catalogue" / "samarinda"
 SYLLABLES = [

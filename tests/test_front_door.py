@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from catalogue import load_catalogue
-from conftest import CHROMIUM, CHROMIUM_ARGS
 from site_builder import build_portal
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.served import serve_portal
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
