@@ -204,6 +204,7 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
     service = catalogue.services["ktp-el-pemula"]
     titles = [f"{service.title} (versi {n})" for n in range(21)]
     problems, seen, stop_reading = [], set(), threading.Event()
+    switches = [0]  # builds made live so far
 
     def read():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
@@ -220,9 +221,12 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
                 digest = re.search(r"\.([0-9a-f]{10,})\.", asset).group(1)
                 if response.status != 200 or digest not in _digests(content):
                     problems.append((asset, response.status))
+            switches_before = switches[0]
             response, live = fetch(port, "/_search/santer-search-live.js", connection=conn)
             response, meta = fetch(port, search_meta(live), connection=conn)
-            if response.status != 200 or not meta.startswith(b"{"):
+            # The live build's and the previous build's index are served; a pointer read two or
+            # more switches ago names a retired build's index (a known limit, in the README).
+            if (response.status != 200 or not meta.startswith(b"{")) and switches[0] - switches_before < 2:
                 problems.append(("search index", response.status))
 
     reader = threading.Thread(target=read)
@@ -233,6 +237,7 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
             build_portal(
                 dataclasses.replace(catalogue, services=services), stack["portal"], SITE_URL, search=True
             )
+            switches[0] += 1
     finally:
         stop_reading.set()
         reader.join(timeout=60)

@@ -186,6 +186,9 @@ class LivePortal:
     def __init__(self, portal_dir: str | os.PathLike):
         self.portal_dir = str(Path(portal_dir).absolute())
         self._live: tuple[str | None, BuildFiles | None] = (None, None)
+        # The build served before the live one: a page another server process still serves from
+        # it asks this process for its content-hashed files (as nginx falls back to builds/.previous).
+        self._previous: BuildFiles | None = None
         self._loading = threading.Lock()
 
     def files(self) -> BuildFiles | None:
@@ -211,13 +214,22 @@ class LivePortal:
         files = self.files()
         static_file = files.files.get(path) if files else None
         if static_file is None:
-            return files, None
+            return files, self._from_previous(path, method, request)
         try:
             return files, files.respond(static_file, method, request)
         except FileNotFoundError:  # that build was retired meanwhile (recycled by a publish)
             files = self.switch_now()
             static_file = files.files.get(path) if files else None
             return files, (files.respond(static_file, method, request) if static_file else None)
+
+    def _from_previous(self, path: str, method: str, request: dict) -> Reply | None:
+        previous = self._previous
+        if previous is None or not _HASHED.search(path) or (static_file := previous.files.get(path)) is None:
+            return None
+        try:
+            return previous.respond(static_file, method, request)
+        except FileNotFoundError:  # recycled meanwhile
+            return None
 
     def not_found(self, files: BuildFiles, method: str, request: dict) -> tuple[BuildFiles, Reply | None]:
         """The portal's 404 page from `files`, or from the live build if that one was retired."""
@@ -233,6 +245,7 @@ class LivePortal:
                 return
             build = os.path.join(os.path.dirname(self.portal_dir), current) if current else None
             files = whitenoise_for(os.path.realpath(build)) if build and os.path.isdir(build) else None
+            self._previous = self._live[1]
             self._live = (current, files)
 
     def _target(self) -> str | None:

@@ -90,7 +90,14 @@ def test_reviewer_approves_and_the_portal_and_search_show_it_within_5_seconds(
 
     portal = chromium.new_page(base_url=production_server.base_url, bypass_csp=True)
     portal.goto(f"/layanan/{OWN_SERVICE}/")
-    assert NEW_REQUIREMENT in portal.inner_text("main")
+    # The browser may reach the other server process, which switches to the new build a moment
+    # later (it scans it first): what counts is that the citizen sees it within the 5 seconds.
+    while NEW_REQUIREMENT not in portal.inner_text("main") and time.monotonic() - approved < 5:
+        time.sleep(0.2)
+        portal.reload()
+    assert NEW_REQUIREMENT in portal.inner_text("main"), (
+        f"not in the browser {time.monotonic() - approved:.1f} s"
+    )
     axe(portal)
     portal.goto(f"/cari/?q={NEW_WORD}")
     results = portal.wait_for_selector("[data-search-results][data-search-state=done]", timeout=10000)

@@ -93,6 +93,11 @@ def test_a_broken_app_gets_the_downtime_banner_and_loses_it_when_it_recovers(
     production_server.wait_for_portal(path, "data-app-down", timeout=120)
     portal = chromium.new_page(base_url=production_server.base_url)
     portal.goto(path)
+    for _ in range(50):  # every server process has switched to the new build within a few seconds
+        if portal.locator(BANNER).count():
+            break
+        time.sleep(0.2)
+        portal.reload()
     assert "Aplikasi Rusak Uji sedang tidak dapat diakses" in portal.inner_text(BANNER)
 
     broken_app.toggle_up = True
