@@ -63,7 +63,15 @@ class PageProblems:
         self.allowed: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda e: self.found.append(f"script error: {e}"))
-        page.on("requestfailed", lambda r: self.found.append(f"failed: {r.url} ({r.failure})"))
+        # net::ERR_ABORTED: the browser itself dropped the request (the page navigated on), not a failure.
+        page.on(
+            "requestfailed",
+            lambda r: (
+                None
+                if r.failure == "net::ERR_ABORTED"
+                else self.found.append(f"failed: {r.url} ({r.failure})")
+            ),
+        )
         page.on(
             "response", lambda r: self.found.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
         )
