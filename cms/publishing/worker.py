@@ -197,6 +197,23 @@ def recover_stale(queues: list[str], message: str = INTERRUPTED) -> int:
     return recovered
 
 
+def recover_stale_waiting_out_the_database(queues: list[str]) -> tuple[float, str] | None:
+    """recover_stale() at start-up, waiting while the database is locked (a backup, a long
+    migration, an editor's big import) instead of dying. Returns since when and why it waited
+    (an update already queued then came late: its record says so), or None."""
+    trouble = None
+    while True:
+        try:
+            recover_stale(queues)
+            return trouble
+        except DatabaseError as exc:
+            logger.warning("worker start-up: database error, retrying: %s", exc)
+            if trouble is None:
+                trouble = (time.monotonic(), _explain(exc))
+            close_old_connections()
+            time.sleep(DATABASE_RETRY_SECONDS)
+
+
 def run_ready(queue: str) -> int:
     """Claim and run every task of `queue` that is due now; returns how many ran.
 

@@ -112,13 +112,6 @@ NEW_APP = {"name": "Layanan Uji Warga", "slug": "layanan-uji-warga", "host": "uj
 NEW_SERVICE = {"title": "Legalisasi Dokumen Uji Coba", "slug": "legalisasi-dokumen-uji"}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known defect: one of the two server processes can keep serving the previous build for "
-        "seconds after a publish (passes alone, fails in the full suite); under investigation"
-    ),
-)
 def test_admin_creates_an_app_and_a_service_the_deep_link_field_refuses_unsafe_links(
     production_server, admin_page, chromium, axe
 ):

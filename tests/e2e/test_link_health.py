@@ -69,13 +69,6 @@ def broken_app(production_server):
     server.server_close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known defect: one of the two server processes can keep serving the previous build for "
-        "seconds after a publish (passes alone, fails in the full suite); under investigation"
-    ),
-)
 def test_a_broken_app_gets_the_downtime_banner_and_loses_it_when_it_recovers(
     production_server, admin_page, chromium, broken_app
 ):

@@ -128,6 +128,13 @@ class Site:
         self.workers.append(worker)
         return worker
 
+    def worker_log(self, log_name: str = "worker.log", chars: int = 3000) -> str:
+        """The end of the workers' log, for a failing test's message."""
+        try:
+            return (self.folder / log_name).read_text(encoding="utf-8", errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
     def stop_workers(self) -> None:
         for worker in self.workers:
             if worker.poll() is None:
@@ -195,7 +202,8 @@ class Site:
                 pass
             if time.monotonic() - started > timeout:
                 raise AssertionError(
-                    f"{text!r} not live on /layanan/{slug}/ after {timeout} s; runs: {self.runs()[:3]}"
+                    f"{text!r} not live on /layanan/{slug}/ after {timeout} s; runs: {self.runs()[:3]}\n"
+                    f"worker log:\n{self.worker_log()}"
                 )
             time.sleep(0.05)
 

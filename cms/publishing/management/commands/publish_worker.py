@@ -38,7 +38,14 @@ from cms.publishing.models import PublishRun, UpdateRequest
 from cms.publishing.queue import LINKS_QUEUE, MAX_REASONS, PORTAL_QUEUE, check_links_task, enqueue_update
 from cms.publishing.runner import warm_up
 from cms.publishing.wake import Listener
-from cms.publishing.worker import PortalWorker, make_worker, recover_stale, run_ready, tidy_memory
+from cms.publishing.worker import (
+    PortalWorker,
+    make_worker,
+    recover_stale,
+    recover_stale_waiting_out_the_database,
+    run_ready,
+    tidy_memory,
+)
 
 logger = logging.getLogger("cms.publishing.worker")
 
@@ -166,8 +173,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{ran} tugas pembaruan portal dijalankan.")
             return
         listener = self._become_the_worker()
-        recover_stale(queues)
+        trouble = recover_stale_waiting_out_the_database(queues)
         workers = [make_worker(PORTAL_QUEUE, cls=PortalWorker), make_worker(DEFAULT_TASK_QUEUE_NAME)]
+        workers[0].database_trouble = trouble
         if not no_links:
             workers.append(make_worker(LINKS_QUEUE))
         scheduler = threading.Event()
