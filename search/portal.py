@@ -96,16 +96,19 @@ def page_scripts() -> list[str]:
     return [f"{URL_ROOT}{hashed_name(BOX_SCRIPT, _box_script())}"]
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
+def write_search_assets(
+    catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None, *, search_api: bool = False
+) -> dict:
     """Build the index into site_dir/_search/; return the deferred scripts of /cari/ ("scripts")
     and of every page ("page_scripts").
 
     `previous_site` (the live build) lends its unchanged index files, see write_index.
 
-    When ELASTICSEARCH_URL is set, the page asks /api/search first and falls back to this index.
+    search_api: the portal is served next to /api/search (the CMS with Elasticsearch configured):
+    the page asks it first and falls back to this index.
     """
     site_dir = Path(site_dir)
-    index = build_index(catalogue, api_url=API_URL if os.environ.get("ELASTICSEARCH_URL") else None)
+    index = build_index(catalogue, api_url=API_URL if search_api else None)
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
     write_index(index, search_dir / index.digest, previous_index(previous_site))

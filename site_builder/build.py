@@ -94,12 +94,15 @@ def build_portal(
     jobs: int | None = None,
     reuse: bool = True,
     search: bool = True,
+    search_api: bool = False,
     search_log_url: str = "",
 ) -> BuildReport:
     """Build the portal for `catalogue` and make it live at `out_dir` (a symlink to the build).
 
     reuse=False renders every page even when the previous build has it unchanged.
     search=False leaves out the search index (search.portal), e.g. for the page benchmark.
+    search_api: the portal is served next to the CMS's /api/search (Elasticsearch configured), which
+    the search page then asks first.
     search_log_url: where the pages report finished searches (the data-search-log attribute); "" none.
     Raises BuildError; `out_dir` then still serves exactly what it served before.
     """
@@ -143,7 +146,7 @@ def build_portal(
                 recycled=recycled,
             )
             phase("start")
-            job.write_assets(catalogue, search)
+            job.write_assets(catalogue, search, search_api)
             phase("assets+search")
             run_pelican(job, theme_dir, site_url)
             phase("pages")
@@ -215,7 +218,7 @@ class BuildJob:
         self.recycled: dict[str, str] | None = recycled
 
     # ---------------------------------------------------------------- assets
-    def write_assets(self, catalogue: Catalogue, search: bool) -> None:
+    def write_assets(self, catalogue: Catalogue, search: bool, search_api: bool = False) -> None:
         if self.recycled is not None:
             self._clear_recycled()
         urls = write_theme_assets(self.theme_dir, self.build_dir)
@@ -230,7 +233,11 @@ class BuildJob:
         try:
             # The live build lends its unchanged search index files (an update changes few of them).
             lender = self.previous if self.previous_manifest else None
-            search_result = write_search_assets(catalogue, self.build_dir, lender) if search else {}
+            search_result = (
+                write_search_assets(catalogue, self.build_dir, lender, search_api=search_api)
+                if search
+                else {}
+            )
         except BaseException:
             if early and early.pool:
                 early.pool.shutdown(cancel_futures=True)
@@ -457,13 +464,15 @@ def search_page_scripts() -> list[str]:
     return list(page_scripts())
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
+def write_search_assets(
+    catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None, *, search_api: bool = False
+) -> dict:
     """The static search index and its scripts, written by the search package when it is there."""
     if importlib.util.find_spec("search.portal") is None:
         return {}
     from search.portal import write_search_assets as write
 
-    result = write(catalogue, site_dir, previous_site) or {}
+    result = write(catalogue, site_dir, previous_site, search_api=search_api) or {}
     return {
         "scripts": list(result.get("scripts", ())),
         "page_scripts": list(result.get("page_scripts", result.get("boot_scripts", ()))),

@@ -56,6 +56,7 @@ class Command(BaseCommand):
                 jobs=jobs,
                 reuse=not full,
                 search=not no_search,
+                search_api=bool(settings.ELASTICSEARCH_URL),
                 search_log_url=settings.SEARCH_LOG_URL,
             )
         except (BuildError, RecordError) as exc:
