@@ -24,7 +24,7 @@ ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SCRIPTS = ("santer-search.js", "santer-search-ui.js")  # deferred on /cari/, in this order
 BOX_SCRIPT = "santer-search-box.js"  # deferred on every page: suggestions under the header box
 LIVE_ENGINE = "santer-search-live.js"  # the current engine (and index) under a name that stays
-URL_ROOT = "/_search/"
+URL_ROOT = urls.SEARCH_FILES
 # With Elasticsearch configured, the CMS serves /api/search next to the portal (cms/search_api).
 API_URL = "/api/search"
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from catalogue import Catalogue, RecordError
+from catalogue import Catalogue, RecordError, urls
 
 from . import publish, pwa
 from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
@@ -262,7 +262,7 @@ class BuildJob:
         else (the builder writes only pages there); the pages themselves are dealt with later.
         """
         pages = self.recycled
-        tops = {path.split("/", 1)[0] for path in pages}
+        tops = _top_folders(pages)
         for entry in os.scandir(self.build_dir):
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in tops:  # whole folders go in one rename; prune deletes them
@@ -396,7 +396,10 @@ class BuildJob:
             "manifest.webmanifest",
             "sw.js",
         }
-        skip_dirs = {"layanan", "assets"}  # pages and theme assets are compressed already
+        # Folders of pages and of theme assets hold nothing else, all compressed already.
+        skip_dirs = self._page_folders() | {
+            url.lstrip("/").split("/", 1)[0] for url in self.theme_urls.values()
+        }
         for dirpath, dirs, files in os.walk(self.build_dir):
             if dirpath == str(self.build_dir):
                 dirs[:] = [d for d in dirs if d not in skip_dirs]
@@ -410,6 +413,9 @@ class BuildJob:
                     continue
                 with open(path, "rb") as fh:
                     compressor.compress_data(path, fh.read())
+
+    def _page_folders(self) -> set[str]:
+        return _top_folders(page.path for page in self.pages)
 
     def _link_unchanged_compressed(self, folder: str) -> None:
         """Files under `folder` identical to the live build's take its .br/.gz (hard links).
@@ -441,7 +447,12 @@ class BuildJob:
         }
 
 
-SEARCH_DIR = "_search"
+SEARCH_DIR = urls.SEARCH_FILES.strip("/")
+
+
+def _top_folders(paths) -> set[str]:
+    """The build's top-level folders holding these files ("layanan/ktp/index.html" → "layanan")."""
+    return {path.split("/", 1)[0] for path in paths if "/" in path}
 
 
 def warm_up(catalogue: Catalogue) -> None:

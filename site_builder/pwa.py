@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from catalogue import urls
+from catalogue.hashing import HASH_DIGITS, HASHED_PATH_RE
 
 from .theme import THEME_DIR
 
@@ -58,5 +60,15 @@ def service_worker(
         f"var VERSION = {json.dumps(version)};\n"
         f"var PRECACHE = {json.dumps(precache)};\n"
         f"var OFFLINE_URL = {json.dumps(OFFLINE_URL)};\n"
+        f"var SEARCH_ROOT = {json.dumps(urls.SEARCH_FILES)};\n"
+        f"var HASHED = new RegExp({json.dumps(HASHED_PATH_RE)});\n"
+        f"var INDEX_FILE = new RegExp({json.dumps(INDEX_FILE_RE)});\n"
+        f"var NEVER = new RegExp({json.dumps(NEVER_RE)});\n"
     )
     return head + source
+
+
+# What the worker must know of the URL scheme, from its one definition: the content-hashed files
+# (cache-first), a search index file (its digest names the index version) and the CMS's paths.
+INDEX_FILE_RE = f"^{re.escape(urls.SEARCH_FILES)}([0-9a-f]{{{HASH_DIGITS}}})/"
+NEVER_RE = "^/(?:{})(?:/|$)".format("|".join(dict.fromkeys(p.strip("/") for p in urls.DJANGO_PREFIXES)))
