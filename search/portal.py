@@ -7,9 +7,7 @@ content hashes in the names, so the files can be cached forever.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 
 import rjsmin
@@ -17,6 +15,7 @@ import rjsmin
 from catalogue import urls
 from catalogue.files import Catalogue
 from catalogue.hashing import hashed_name
+from catalogue.linking import link_with_copies
 
 from .static_index import BuiltIndex, build_index
 
@@ -65,13 +64,9 @@ def _link_if_same(source: Path, target: Path, data: bytes) -> bool:
     try:
         if source.stat().st_size != len(data) or source.read_bytes() != data:
             return False
-        os.link(source, target)
-    except OSError:  # missing, another file system, no hard links: write instead
+    except OSError:  # missing: write instead
         return False
-    for suffix in (".br", ".gz"):
-        with contextlib.suppress(OSError):
-            os.link(f"{source}{suffix}", f"{target}{suffix}")
-    return True
+    return link_with_copies(source, target)  # False (another file system, no hard links): write
 
 
 def previous_index(previous_site: Path | None) -> Path | None:

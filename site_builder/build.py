@@ -36,11 +36,12 @@ from pathlib import Path
 from jinja2 import TemplateError
 
 from catalogue import Catalogue, RecordError, urls
+from catalogue.linking import link_copies, unlink_with_copies
 
 from . import publish, pwa
 from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
-from .files import link_copies, link_page, refresh_pages, same_bytes, unlink_with_copies
+from .files import link_page, refresh_pages, same_bytes
 from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
 from .rendering import PARALLEL_MIN_PAGES, render_pages, run_pelican
 from .site import Page, Site
