@@ -29,18 +29,32 @@ def shared_catalogue(shared_catalogue_dir):
     return load_vocabulary(CONTENT_DIR, load_catalogue(shared_catalogue_dir))
 
 
-@pytest.fixture(scope="session")
-def build_shared_portal(shared_catalogue, tmp_path_factory):
-    """Builds the portal of the shared catalogue into a new folder and returns it:
-    build_shared_portal(site_url, name="portal", **build_portal_options)."""
+def portal_builder(catalogue, tmp_path_factory):
+    """build(site_url, name="portal", **build_portal_options): the portal of `catalogue` built
+    into a new folder, which it returns."""
     from site_builder import build_portal
 
     def build(site_url: str, name: str = "portal", **options) -> Path:
         out = tmp_path_factory.mktemp(name) / "portal"
-        build_portal(shared_catalogue, out, site_url, **options)
+        build_portal(catalogue, out, site_url, **options)
         return out
 
     return build
+
+
+@pytest.fixture(scope="session")
+def build_shared_portal(shared_catalogue, tmp_path_factory):
+    """Builds the portal of the shared catalogue: build_shared_portal(site_url, name="portal", **options)."""
+    return portal_builder(shared_catalogue, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def build_demo_portal(tmp_path_factory):
+    """Builds the portal of the project's demo catalogue (content/: journeys, store links),
+    as `make run` serves it: build_demo_portal(site_url, name="portal", **options)."""
+    from catalogue import load_catalogue
+
+    return portal_builder(load_catalogue(CONTENT_DIR), tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,11 @@ ALL_CATEGORIES = "/kategori/"
 ALL_OPDS = "/opd/"
 OFFLINE = "/offline/"  # what the service worker shows for a page never opened offline
 NOT_FOUND_FILE = "404.html"
+SEARCH_FILES = "/_search/"  # the search index and its scripts (search/portal.py)
+# Paths the CMS answers beside the portal (admin, APIs, Wagtail's pages, its static files, media
+# and documents): no portal page is there, the front door hands them to Django
+# (cms/portal/serving.py) and the service worker never caches them.
+DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
 
 # Per record kind: the folder of its pages; one record's page is <folder><slug>/.
 FOLDERS = {

@@ -10,18 +10,17 @@ files are answered from memory by cms.portal.serving.PortalASGI on the event loo
 `cms.wsgi:application` with GUNICORN_WORKER_CLASS=gthread still works.
 """
 
-import multiprocessing
-import os
+from cms import settings  # the app's settings, read from the environment there (preload imports them anyway)
 
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = settings.GUNICORN_WORKER_CLASS
+workers = settings.WEB_CONCURRENCY
 if worker_class == "gthread":
     # 2 threads measured best for the portal (1: admin requests queue; 4: more GIL contention).
-    threads = int(os.environ.get("GUNICORN_THREADS", 2))
+    threads = settings.GUNICORN_THREADS
 keepalive = 30  # seconds an idle keep-alive connection stays open
 worker_connections = 1000
 preload_app = True  # Django and the portal's file list load once, shared by the workers
 timeout = 60
 graceful_timeout = 20
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off by default: a log line per file costs throughput
+accesslog = settings.GUNICORN_ACCESS_LOG  # off by default: a log line per file costs throughput
 errorlog = "-"

@@ -59,6 +59,14 @@ ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")
 # Another theme folder for the portal; unset: the project's themes/santer.
 PORTAL_THEME_DIR = Path(os.environ["PORTAL_THEME_DIR"]) if os.environ.get("PORTAL_THEME_DIR") else None
 
+# The web server (gunicorn, read by cms/gunicorn.conf.py): uvicorn's worker class by default
+# (keep-alive on every route; "gthread" runs cms.wsgi instead), a worker per core, 2 threads per
+# gthread worker, and no access log (a log line per file costs throughput; "-" logs to stdout).
+GUNICORN_WORKER_CLASS = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
+WEB_CONCURRENCY = env_number("WEB_CONCURRENCY", os.cpu_count() or 1, int)
+GUNICORN_THREADS = env_number("GUNICORN_THREADS", 2, int)
+GUNICORN_ACCESS_LOG = os.environ.get("GUNICORN_ACCESS_LOG") or None
+
 # Publish queue (cms.publishing): a burst of publishes becomes one portal update.
 PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.2)  # quiet period before an update
 # Publishes that join a waiting update (several editors at once) wait for this much quiet.

@@ -7,9 +7,7 @@ content hashes in the names, so the files can be cached forever.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from pathlib import Path
 
 import rjsmin
@@ -17,6 +15,7 @@ import rjsmin
 from catalogue import urls
 from catalogue.files import Catalogue
 from catalogue.hashing import hashed_name
+from catalogue.linking import link_with_copies
 
 from .static_index import BuiltIndex, build_index
 
@@ -24,7 +23,7 @@ ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 SCRIPTS = ("santer-search.js", "santer-search-ui.js")  # deferred on /cari/, in this order
 BOX_SCRIPT = "santer-search-box.js"  # deferred on every page: suggestions under the header box
 LIVE_ENGINE = "santer-search-live.js"  # the current engine (and index) under a name that stays
-URL_ROOT = "/_search/"
+URL_ROOT = urls.SEARCH_FILES
 # With Elasticsearch configured, the CMS serves /api/search next to the portal (cms/search_api).
 API_URL = "/api/search"
 
@@ -65,13 +64,9 @@ def _link_if_same(source: Path, target: Path, data: bytes) -> bool:
     try:
         if source.stat().st_size != len(data) or source.read_bytes() != data:
             return False
-        os.link(source, target)
-    except OSError:  # missing, another file system, no hard links: write instead
+    except OSError:  # missing: write instead
         return False
-    for suffix in (".br", ".gz"):
-        with contextlib.suppress(OSError):
-            os.link(f"{source}{suffix}", f"{target}{suffix}")
-    return True
+    return link_with_copies(source, target)  # False (another file system, no hard links): write
 
 
 def previous_index(previous_site: Path | None) -> Path | None:
@@ -96,16 +91,19 @@ def page_scripts() -> list[str]:
     return [f"{URL_ROOT}{hashed_name(BOX_SCRIPT, _box_script())}"]
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
+def write_search_assets(
+    catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None, *, search_api: bool = False
+) -> dict:
     """Build the index into site_dir/_search/; return the deferred scripts of /cari/ ("scripts")
     and of every page ("page_scripts").
 
     `previous_site` (the live build) lends its unchanged index files, see write_index.
 
-    When ELASTICSEARCH_URL is set, the page asks /api/search first and falls back to this index.
+    search_api: the portal is served next to /api/search (the CMS with Elasticsearch configured):
+    the page asks it first and falls back to this index.
     """
     site_dir = Path(site_dir)
-    index = build_index(catalogue, api_url=API_URL if os.environ.get("ELASTICSEARCH_URL") else None)
+    index = build_index(catalogue, api_url=API_URL if search_api else None)
     base = f"{URL_ROOT}{index.digest}/"
     search_dir = site_dir / URL_ROOT.strip("/")
     write_index(index, search_dir / index.digest, previous_index(previous_site))

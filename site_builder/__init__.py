@@ -1,7 +1,7 @@
 """The static citizen portal, built with Pelican from catalogue records (no Django here).
 
 build_portal(catalogue, out_dir, site_url, *, theme_dir=THEME_DIR, jobs=None,
-             reuse=True, search=True) -> BuildReport
+             reuse=True, search=True, search_api=False, search_log_url="") -> BuildReport
     Full build into a new folder beside out_dir, then an atomic symlink swap; raises
     BuildError and leaves out_dir as it was. With reuse (the default) a page whose
     inputs are unchanged since the live build is hard-linked from it, or left in place

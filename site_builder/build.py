@@ -35,12 +35,13 @@ from pathlib import Path
 
 from jinja2 import TemplateError
 
-from catalogue import Catalogue, RecordError
+from catalogue import Catalogue, RecordError, urls
+from catalogue.linking import link_copies, unlink_with_copies
 
 from . import publish, pwa
 from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
-from .files import link_copies, link_page, refresh_pages, same_bytes, unlink_with_copies
+from .files import link_page, refresh_pages, same_bytes
 from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
 from .rendering import PARALLEL_MIN_PAGES, render_pages, run_pelican
 from .site import Page, Site
@@ -94,12 +95,15 @@ def build_portal(
     jobs: int | None = None,
     reuse: bool = True,
     search: bool = True,
+    search_api: bool = False,
     search_log_url: str = "",
 ) -> BuildReport:
     """Build the portal for `catalogue` and make it live at `out_dir` (a symlink to the build).
 
     reuse=False renders every page even when the previous build has it unchanged.
     search=False leaves out the search index (search.portal), e.g. for the page benchmark.
+    search_api: the portal is served next to the CMS's /api/search (Elasticsearch configured), which
+    the search page then asks first.
     search_log_url: where the pages report finished searches (the data-search-log attribute); "" none.
     Raises BuildError; `out_dir` then still serves exactly what it served before.
     """
@@ -143,7 +147,7 @@ def build_portal(
                 recycled=recycled,
             )
             phase("start")
-            job.write_assets(catalogue, search)
+            job.write_assets(catalogue, search, search_api)
             phase("assets+search")
             run_pelican(job, theme_dir, site_url)
             phase("pages")
@@ -215,7 +219,7 @@ class BuildJob:
         self.recycled: dict[str, str] | None = recycled
 
     # ---------------------------------------------------------------- assets
-    def write_assets(self, catalogue: Catalogue, search: bool) -> None:
+    def write_assets(self, catalogue: Catalogue, search: bool, search_api: bool = False) -> None:
         if self.recycled is not None:
             self._clear_recycled()
         urls = write_theme_assets(self.theme_dir, self.build_dir)
@@ -230,7 +234,11 @@ class BuildJob:
         try:
             # The live build lends its unchanged search index files (an update changes few of them).
             lender = self.previous if self.previous_manifest else None
-            search_result = write_search_assets(catalogue, self.build_dir, lender) if search else {}
+            search_result = (
+                write_search_assets(catalogue, self.build_dir, lender, search_api=search_api)
+                if search
+                else {}
+            )
         except BaseException:
             if early and early.pool:
                 early.pool.shutdown(cancel_futures=True)
@@ -255,7 +263,7 @@ class BuildJob:
         else (the builder writes only pages there); the pages themselves are dealt with later.
         """
         pages = self.recycled
-        tops = {path.split("/", 1)[0] for path in pages}
+        tops = _top_folders(pages)
         for entry in os.scandir(self.build_dir):
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in tops:  # whole folders go in one rename; prune deletes them
@@ -389,7 +397,10 @@ class BuildJob:
             "manifest.webmanifest",
             "sw.js",
         }
-        skip_dirs = {"layanan", "assets"}  # pages and theme assets are compressed already
+        # Folders of pages and of theme assets hold nothing else, all compressed already.
+        skip_dirs = self._page_folders() | {
+            url.lstrip("/").split("/", 1)[0] for url in self.theme_urls.values()
+        }
         for dirpath, dirs, files in os.walk(self.build_dir):
             if dirpath == str(self.build_dir):
                 dirs[:] = [d for d in dirs if d not in skip_dirs]
@@ -403,6 +414,9 @@ class BuildJob:
                     continue
                 with open(path, "rb") as fh:
                     compressor.compress_data(path, fh.read())
+
+    def _page_folders(self) -> set[str]:
+        return _top_folders(page.path for page in self.pages)
 
     def _link_unchanged_compressed(self, folder: str) -> None:
         """Files under `folder` identical to the live build's take its .br/.gz (hard links).
@@ -434,7 +448,12 @@ class BuildJob:
         }
 
 
-SEARCH_DIR = "_search"
+SEARCH_DIR = urls.SEARCH_FILES.strip("/")
+
+
+def _top_folders(paths) -> set[str]:
+    """The build's top-level folders holding these files ("layanan/ktp/index.html" → "layanan")."""
+    return {path.split("/", 1)[0] for path in paths if "/" in path}
 
 
 def warm_up(catalogue: Catalogue) -> None:
@@ -457,13 +476,15 @@ def search_page_scripts() -> list[str]:
     return list(page_scripts())
 
 
-def write_search_assets(catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None) -> dict:
+def write_search_assets(
+    catalogue: Catalogue, site_dir: Path, previous_site: Path | None = None, *, search_api: bool = False
+) -> dict:
     """The static search index and its scripts, written by the search package when it is there."""
     if importlib.util.find_spec("search.portal") is None:
         return {}
     from search.portal import write_search_assets as write
 
-    result = write(catalogue, site_dir, previous_site) or {}
+    result = write(catalogue, site_dir, previous_site, search_api=search_api) or {}
     return {
         "scripts": list(result.get("scripts", ())),
         "page_scripts": list(result.get("page_scripts", result.get("boot_scripts", ()))),

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from catalogue import urls
+from catalogue.hashing import HASH_DIGITS, HASHED_PATH_RE
 
 from .theme import THEME_DIR
 
 WORKER_SOURCE = THEME_DIR / "worker" / "sw.js"
 OFFLINE_URL = urls.OFFLINE
 THEME_COLOUR = "#0b3d6b"
+# What the worker must know of the URL scheme, from its one definition: the content-hashed files
+# (cache-first), a search index file (its digest names the index version) and the CMS's paths.
+INDEX_FILE_RE = f"^{re.escape(urls.SEARCH_FILES)}([0-9a-f]{{{HASH_DIGITS}}})/"
+NEVER_RE = "^/(?:{})(?:/|$)".format("|".join(dict.fromkeys(p.strip("/") for p in urls.DJANGO_PREFIXES)))
 ICONS = (
     ("icons/santer-192.png", "192x192", "any"),
     ("icons/santer-512.png", "512x512", "any"),
@@ -53,10 +59,16 @@ def service_worker(
     """The worker for a build whose theme assets are `theme_urls` and every-page scripts `page_scripts`."""
     source = worker_source if worker_source is not None else WORKER_SOURCE.read_text(encoding="utf-8")
     precache = sorted({OFFLINE_URL, "/manifest.webmanifest", *theme_urls.values(), *page_scripts})
-    version = hashlib.sha256(json.dumps([precache, source]).encode()).hexdigest()[:12]
+    scheme = (
+        f"var SEARCH_ROOT = {json.dumps(urls.SEARCH_FILES)};\n"
+        f"var HASHED = new RegExp({json.dumps(HASHED_PATH_RE)});\n"
+        f"var INDEX_FILE = new RegExp({json.dumps(INDEX_FILE_RE)});\n"
+        f"var NEVER = new RegExp({json.dumps(NEVER_RE)});\n"
+    )
+    version = hashlib.sha256(json.dumps([precache, scheme, source]).encode()).hexdigest()[:12]
     head = (
         f"var VERSION = {json.dumps(version)};\n"
         f"var PRECACHE = {json.dumps(precache)};\n"
         f"var OFFLINE_URL = {json.dumps(OFFLINE_URL)};\n"
     )
-    return head + source
+    return head + scheme + source

@@ -15,13 +15,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from catalogue import urls
-from catalogue.hashing import HASHED_PATH_RE, hashed_name
+from catalogue.hashing import hashed_name
 
 from .site import Page, host, tanggal
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "santer"
-# What serving may cache for a year: the content-hashed names of catalogue.hashing.
-HASHED_ASSET_RE = HASHED_PATH_RE
 
 # auto_reload off: templates compile once and are never stat-ed again during a build.
 JINJA_OPTIONS = {

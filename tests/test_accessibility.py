@@ -1,14 +1,10 @@
 """axe-core in headless Chromium on the key portal pages, phone and desktop widths."""
 
-import threading
 from pathlib import Path
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
-from catalogue import load_catalogue
-from cms.portal.serving import PortalApp
-from site_builder import build_portal
+from tests.served import serve_portal
 
 PROJECT = Path(__file__).resolve().parent.parent
 AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -28,40 +24,22 @@ PAGES = [
     "/offline/",
 ]
 # The project's demo content has what the shared catalogue has not: journeys, store links.
-CONTENT = PROJECT / "content"
 DEMO_PAGES = ["/", "/peristiwa/kelahiran-anak/", "/peristiwa/pindah-rumah/", "/layanan/kartu-keluarga/"]
 
 pytestmark = pytest.mark.browser
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def not_found(environ, start_response):
-    start_response("404 Not Found", [("Content-Type", "text/plain")])
-    return [b"not found"]
-
-
 @pytest.fixture(scope="module")
 def base_url(build_shared_portal):
-    portal = build_shared_portal("http://127.0.0.1", "a11y")
     # The portal's own WSGI app, so pages run under the real Content-Security-Policy.
-    server = make_server("127.0.0.1", 0, PortalApp(not_found, portal), handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve_portal(build_shared_portal("http://127.0.0.1", "a11y")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory):
-    portal = tmp_path_factory.mktemp("a11y-demo") / "portal"
-    build_portal(load_catalogue(CONTENT), portal, "http://127.0.0.1")
-    server = make_server("127.0.0.1", 0, PortalApp(not_found, portal), handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+def demo_url(build_demo_portal):
+    with serve_portal(build_demo_portal("http://127.0.0.1", "a11y-demo")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

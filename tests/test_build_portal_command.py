@@ -10,8 +10,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def manage(*args, data: Path):
-    env = dict(os.environ, SANTER_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}")
+def manage(*args, data: Path, **environment):
+    env = dict(
+        os.environ, SANTER_DATA_DIR=str(data), DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}", **environment
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
@@ -73,3 +75,14 @@ def test_rollback_serves_the_previous_build_again(shared_catalogue_dir, tmp_path
     back = manage("build_portal", "--out", str(out), "--rollback", data=tmp_path)
     assert back.returncode == 0, back.stderr
     assert "http://127.0.0.1/" in (out / "index.html").read_text()
+
+
+def test_with_elasticsearch_configured_the_search_page_asks_the_api_first(shared_catalogue_dir, tmp_path):
+    out = tmp_path / "portal"
+    env = {"ELASTICSEARCH_URL": "http://127.0.0.1:9"}  # the setting the CMS reads; no server needed to build
+    done = manage(
+        "build_portal", "--out", str(out), "--catalogue", str(shared_catalogue_dir), data=tmp_path, **env
+    )
+    assert done.returncode == 0, done.stderr
+    (meta,) = (out / "_search").glob("*/meta.json")
+    assert json.loads(meta.read_text())["api"] == "/api/search"

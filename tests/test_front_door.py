@@ -1,16 +1,12 @@
 """What a citizen sees first on a phone, and a search page that does not jump as results arrive."""
 
 import tempfile
-from pathlib import Path
 
 import pytest
 
-from catalogue import load_catalogue
-from site_builder import build_portal
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.served import serve_portal
 
-CONTENT = Path(__file__).resolve().parent.parent / "content"
 PHONE = {"width": 375, "height": 667}
 
 pytestmark = pytest.mark.browser
@@ -25,10 +21,8 @@ CLS = """() => new Promise(resolve => {
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    out = tmp_path_factory.mktemp("front") / "portal"
-    build_portal(load_catalogue(CONTENT), out, "http://127.0.0.1")
-    with serve_portal(out) as base:
+def base_url(build_demo_portal):
+    with serve_portal(build_demo_portal("http://127.0.0.1", "front")) as base:
         yield base
 
 

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from cms.portal.serving import PortalASGI
+from tests.front_door import asgi_call, small_portal, wsgi_call
 
 
 async def django_stub(scope, receive, send):
@@ -14,60 +15,43 @@ async def django_stub(scope, receive, send):
     await send({"type": "http.response.body", "body": b"django " + str(status).encode()})
 
 
-def call(app, path, method="GET", headers=()):
-    scope = {"type": "http", "method": method, "path": path, "headers": list(headers), "query_string": b""}
-    messages = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        messages.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, *bodies = messages
-    return start["status"], dict(start["headers"]), b"".join(m.get("body", b"") for m in bodies), bodies
-
-
 @pytest.fixture
 def portal(tmp_path):
-    site = tmp_path / "portal"
-    (site / "layanan" / "ktp").mkdir(parents=True)
-    (site / "layanan" / "ktp" / "index.html").write_text("<h1>KTP</h1>", encoding="utf-8")
-    (site / "404.html").write_text("<h1>Halaman tidak ditemukan</h1>", encoding="utf-8")
+    site = small_portal(tmp_path / "portal")
     (site / "besar.bin").write_bytes(bytes(range(256)) * 2048)  # 512 KB: above the in-memory limit
     return site
 
 
 def test_pages_come_from_the_build_and_unknown_paths_get_the_portal_404(portal):
     app = PortalASGI(django_stub, portal)
-    status, headers, body, _ = call(app, "/layanan/ktp/")
+    status, headers, body = asgi_call(app, "/layanan/ktp/")
     assert (status, body) == (200, b"<h1>KTP</h1>")
-    assert b"frame-ancestors 'none'" in headers[b"content-security-policy"]
-    status, headers, body, _ = call(app, "/tidak-ada/")
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    status, headers, body = asgi_call(app, "/tidak-ada/")
     assert status == 404 and body == b"<h1>Halaman tidak ditemukan</h1>"
-    assert headers[b"cache-control"] == b"no-cache" and b"etag" not in headers
-    status, _, body, _ = call(app, "/admin/")  # Django's prefixes never look at the build
+    assert headers["cache-control"] == "no-cache" and "etag" not in headers
+    status, _, body = asgi_call(app, "/admin/")  # Django's prefixes never look at the build
     assert (status, body) == (200, b"django 200")
 
 
 def test_large_files_are_streamed_in_chunks_and_ranges_honoured(portal):
     app = PortalASGI(django_stub, portal)
-    status, headers, body, bodies = call(app, "/besar.bin")
+    bodies = []
+    status, headers, body = asgi_call(app, "/besar.bin", chunks=bodies)
     assert status == 200 and body == (portal / "besar.bin").read_bytes()
     assert len(bodies) > 2 and bodies[-1].get("more_body", False) is False
-    status, headers, body, _ = call(app, "/besar.bin", headers=[(b"range", b"bytes=10-19")])
+    status, headers, body = asgi_call(app, "/besar.bin", headers=[("range", "bytes=10-19")])
     assert status == 206 and body == bytes(range(10, 20))
-    assert headers[b"content-range"] == b"bytes 10-19/524288"
+    assert headers["content-range"] == "bytes 10-19/524288"
 
 
 def test_head_and_conditional_requests(portal):
     app = PortalASGI(django_stub, portal)
-    status, headers, body, _ = call(app, "/layanan/ktp/", method="HEAD")
-    assert status == 200 and body == b"" and headers[b"content-length"] == b"12"
-    status, _, body, _ = call(app, "/layanan/ktp/", headers=[(b"if-none-match", headers[b"etag"])])
+    status, headers, body = asgi_call(app, "/layanan/ktp/", method="HEAD")
+    assert status == 200 and body == b"" and headers["content-length"] == "12"
+    status, _, body = asgi_call(app, "/layanan/ktp/", headers=[("if-none-match", headers["etag"])])
     assert (status, body) == (304, b"")
-    status, _, _, _ = call(app, "/layanan/ktp/", method="POST")
+    status, _, _ = asgi_call(app, "/layanan/ktp/", method="POST")
     assert status == 405
 
 
@@ -84,13 +68,6 @@ def test_lifespan_is_answered_without_django(portal):
 
     asyncio.run(app({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-
-
-def wsgi_call(app, path):
-    statuses = []
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path}
-    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
-    return statuses[0], body
 
 
 def django_stub_wsgi(environ, start_response):
@@ -118,6 +95,6 @@ def test_a_retired_build_is_left_for_the_live_one_also_for_the_404_page(tmp_path
     tmp.replace(portal)
     shutil.rmtree(builds / "lama")
 
-    assert call(asgi, "/tidak-ada/")[::2] == (404, b"<h1>Tidak ditemukan (baru)</h1>")
-    assert wsgi_call(wsgi, "/tidak-ada/") == ("404 Not Found", b"<h1>Tidak ditemukan (baru)</h1>")
-    assert call(asgi, "/layanan/ktp/")[::2] == (200, b"<h1>KTP baru</h1>")
+    assert asgi_call(asgi, "/tidak-ada/")[::2] == (404, b"<h1>Tidak ditemukan (baru)</h1>")
+    assert wsgi_call(wsgi, "/tidak-ada/")[::2] == (404, b"<h1>Tidak ditemukan (baru)</h1>")
+    assert asgi_call(asgi, "/layanan/ktp/")[::2] == (200, b"<h1>KTP baru</h1>")

@@ -5,12 +5,10 @@ own 404 page; a path missing its final slash gets the build's redirect. Django w
 work: it has no route outside DJANGO_PREFIXES, which the first test keeps true.
 """
 
-import asyncio
-import io
-
 import pytest
 
 from cms.portal.serving import DJANGO_PREFIXES, PortalApp, PortalASGI
+from tests.front_door import asgi_call, small_portal, wsgi_call
 
 
 def django_routes(patterns=None, prefix="/"):
@@ -48,40 +46,9 @@ class DjangoStub:
         return [b"django"]
 
 
-def asgi_call(app, path, method="GET"):
-    scope = {"type": "http", "method": method, "path": path, "headers": [], "query_string": b""}
-    messages = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"x=1", "more_body": False}
-
-    async def send(message):
-        messages.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, *bodies = messages
-    headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, b"".join(m.get("body", b"") for m in bodies)
-
-
-def wsgi_call(app, path, method="GET"):
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "wsgi.input": io.BytesIO(b"x=1")}
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = int(status.split()[0]), {k.lower(): v for k, v in headers}
-
-    body = b"".join(app(environ, start_response))
-    return seen["status"], seen["headers"], body
-
-
 @pytest.fixture
 def portal(tmp_path):
-    site = tmp_path / "portal"
-    (site / "layanan" / "ktp").mkdir(parents=True)
-    (site / "layanan" / "ktp" / "index.html").write_text("<h1>KTP</h1>", encoding="utf-8")
-    (site / "404.html").write_text("<h1>Halaman tidak ditemukan</h1>", encoding="utf-8")
-    return site
+    return small_portal(tmp_path / "portal")
 
 
 @pytest.mark.parametrize("door", ["asgi", "wsgi"])

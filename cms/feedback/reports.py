@@ -17,6 +17,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
 from cms.links.scope import ALL, visible_opd_slugs
+from cms.services.models import OpdPage, ServicePage
 
 from . import aggregate
 from .models import SearchDay
@@ -79,8 +80,6 @@ def user_service_ids(user) -> set[str] | None:
     slugs = visible_opd_slugs(user)
     if slugs is ALL:
         return ALL
-    from cms.services.models import OpdPage, ServicePage
-
     ids: set[str] = set()
     for opd in OpdPage.objects.filter(slug__in=slugs):
         ids.update(ServicePage.objects.descendant_of(opd).values_list("slug", flat=True))

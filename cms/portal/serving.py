@@ -32,13 +32,13 @@ from whitenoise import WhiteNoise
 from whitenoise.responders import StaticFile
 from whitenoise.string_utils import decode_path_info
 
-from site_builder.theme import HASHED_ASSET_RE
+from catalogue.hashing import HASHED_PATH_RE
+from catalogue.urls import DJANGO_PREFIXES
 
 SEARCH_REPORT_PATH = "/api/laporan-pencarian"  # cms.feedback: answered before Django (see PortalASGI)
-# Paths Django answers; everything else is the portal, and a portal path the live build has no
-# file for gets the build's own 404 page straight from the front door, as fast as a page (Django
-# has no route outside these prefixes: tests/test_portal_not_found.py checks that).
-DJANGO_PREFIXES = ("/admin/", "/admin", "/api/", "/cms/", "/static/", "/media/", "/documents/")
+# DJANGO_PREFIXES: the paths Django answers; everything else is the portal, and a portal path the
+# live build has no file for gets the build's own 404 page straight from the front door, as fast
+# as a page (Django has no route outside them: tests/test_portal_not_found.py checks that).
 HTML_MAX_AGE = 60  # seconds before a browser revalidates a page (ETag/Last-Modified → 304)
 IMMUTABLE = "public, max-age=31536000, immutable"
 SECURITY_HEADERS = {
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
-_HASHED = re.compile(HASHED_ASSET_RE)
+_HASHED = re.compile(HASHED_PATH_RE)
 # Revalidated on every load: a new service worker (a new build's assets) must be seen at once.
 NO_CACHE = frozenset({"/sw.js"})
 CHUNK = 64 * 1024
@@ -181,7 +181,7 @@ def whitenoise_for(build_dir: str) -> BuildFiles:
         max_age=HTML_MAX_AGE,
         allow_all_origins=False,
         index_file=True,
-        immutable_file_test=HASHED_ASSET_RE,
+        immutable_file_test=HASHED_PATH_RE,
         add_headers_function=portal_headers,
     )
 

@@ -19,12 +19,15 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from cms.links.health import run_link_check
 from cms.services.exporting import published_catalogue
+
+from .models import UpdateRequest
+from .wake import wake_worker
 
 PORTAL_QUEUE = "portal"
 LINKS_QUEUE = "links"
@@ -57,8 +60,6 @@ class _Pending:
 
 @task(queue_name=PORTAL_QUEUE)
 def update_portal(reasons: list[str]) -> dict:
-    from django.db import DatabaseError
-
     # The builder: loaded by the worker, not by every web process.
     from .runner import record_failure, run_portal_update
 
@@ -87,9 +88,6 @@ def request_portal_update(reason: str) -> None:
     back with the change; queuing the update afterwards is only the fast path, and a failure
     there (a locked database, a killed process) delays the update, never loses it.
     """
-    from .models import UpdateRequest
-    from .wake import wake_worker
-
     if connection.in_atomic_block:
         for _sids, func, _robust in connection.run_on_commit:
             if isinstance(func, _Pending) and not func.done:

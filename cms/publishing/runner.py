@@ -83,6 +83,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
             settings.SITE_URL,
             theme_dir=settings.PORTAL_THEME_DIR or THEME_DIR,
             reuse=not full,
+            search_api=bool(settings.ELASTICSEARCH_URL),
             search_log_url=settings.SEARCH_LOG_URL,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the live site is untouched

@@ -1,5 +1,6 @@
-"""What asks for a portal update: page publish/unpublish/move/delete, catalogue snippet changes and
-apps going down or coming back (link health). Also renders the editors' service page previews.
+"""What asks for a portal update: page publish/unpublish/move/delete, catalogue snippet changes,
+search vocabulary entries published, unpublished or deleted, and apps going down or coming back
+(link health). Also renders the editors' service page previews.
 
 And what wakes the worker: any task queued in the database (Wagtail's own index updates,
 link checks, portal updates) or a revision scheduled to go live, so that it sleeps between
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Revision
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move, published, unpublished
 
 from cms.links.health import app_availability_changed, app_health_checked
 from cms.services.models import service_preview_requested
 
 from .queue import request_portal_update
+from .wake import wake_worker
 
 # Page types that appear on the portal (the catalogue root holds the OPDs).
 PORTAL_PAGE_MODELS = ("OpdPage", "ServicePage", "CatalogueIndexPage")
 SNIPPET_MODELS = ("App", "Category", "LifeEvent")
+VOCABULARY_MODELS = ("SearchTermEntry", "BestBetEntry")  # snippets with a draft: their publishing counts
 
 
 def _label(instance) -> str:
@@ -61,10 +64,16 @@ def snippet_deleted_handler(sender, instance, **kwargs):
     request_portal_update(f"dihapus: {_label(instance)}")
 
 
+def entry_published_handler(sender, instance, **kwargs):
+    request_portal_update(f"terbit: {_label(instance)}")
+
+
+def entry_unpublished_handler(sender, instance, **kwargs):
+    request_portal_update(f"ditarik: {_label(instance)}")
+
+
 def task_enqueued_handler(sender, task_result, **kwargs):
     from django_tasks_db.backend import DatabaseBackend
-
-    from .wake import wake_worker
 
     if isinstance(sender, type) and issubclass(sender, DatabaseBackend):
         wake_worker()
@@ -73,8 +82,6 @@ def task_enqueued_handler(sender, task_result, **kwargs):
 def revision_saved_handler(sender, instance, raw=False, **kwargs):
     """A revision scheduled to go live: the worker recomputes when its scheduler next looks."""
     if not raw and instance.approved_go_live_at is not None:
-        from .wake import wake_worker
-
         wake_worker()
 
 
@@ -112,4 +119,11 @@ def connect() -> None:
     for name in SNIPPET_MODELS:
         model = apps.get_model("services", name)
         post_save.connect(snippet_saved_handler, sender=model, dispatch_uid=f"publishing.saved.{name}")
+        post_delete.connect(snippet_deleted_handler, sender=model, dispatch_uid=f"publishing.deleted.{name}")
+    for name in VOCABULARY_MODELS:
+        model = apps.get_model("vocabulary", name)
+        published.connect(entry_published_handler, sender=model, dispatch_uid=f"publishing.published.{name}")
+        unpublished.connect(
+            entry_unpublished_handler, sender=model, dispatch_uid=f"publishing.unpublished.{name}"
+        )
         post_delete.connect(snippet_deleted_handler, sender=model, dispatch_uid=f"publishing.deleted.{name}")

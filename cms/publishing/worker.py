@@ -27,6 +27,10 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from .models import PublishRun
+from .queue import PORTAL_QUEUE
+from .runner import explain_failure, note_delay
+
 logger = logging.getLogger("cms.publishing.worker")
 
 MIN_WAIT = 0.01  # never spin on the database, e.g. while it is locked
@@ -122,8 +126,6 @@ class PortalWorker(QueueWorker):
     """
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        from .runner import note_delay
-
         if self.database_trouble is not None:
             since, message = self.database_trouble
             note_delay(f"Tertunda ± {time.monotonic() - since:.0f} detik: {message}")
@@ -135,8 +137,6 @@ class PortalWorker(QueueWorker):
 
 
 def _explain(exc: BaseException) -> str:
-    from .runner import explain_failure
-
     return explain_failure(exc)
 
 
@@ -169,9 +169,6 @@ def recover_stale(queues: list[str], message: str = INTERRUPTED) -> int:
     (then it is marked failed, and the scheduler's retry takes over after its pause).
     Returns how many tasks were recovered.
     """
-    from cms.publishing.models import PublishRun
-    from cms.publishing.queue import PORTAL_QUEUE
-
     now = timezone.now()
     recovered = 0
     for task in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, queue_name__in=queues):

@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 
+from cms.services.exporting import published_catalogue
 from search import elastic
 from search.analysis import highlight_html
 from search.query import StaticSearcher
@@ -27,8 +28,6 @@ def _python_searcher():
     global _cached
     with _lock:
         if _cached is None or time.monotonic() - _cached[0] > PYTHON_INDEX_TTL:
-            from cms.services.exporting import published_catalogue
-
             catalogue = published_catalogue()
             searcher = StaticSearcher(build_index(catalogue).files)
             _cached = (time.monotonic(), searcher, catalogue)

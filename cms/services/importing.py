@@ -23,6 +23,7 @@ from catalogue import App as AppRecord
 from catalogue import Catalogue, Opd, RecordError, Service
 from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
+from cms.vocabulary.importing import import_vocabulary
 
 from . import bulk
 from .exporting import WITA, app_record, life_event_record, opd_record, service_record, taxonomy_record
@@ -130,8 +131,6 @@ class _Importer:
                 progress(done, total)
         self.publish_services(changed)
         self.set_journeys()
-        from cms.vocabulary.importing import import_vocabulary
-
         import_vocabulary(
             self.catalogue,
             {

@@ -4,6 +4,8 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from .setup import ensure_catalogue_setup, ensure_editor_group
+
 
 def set_up_catalogue(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
     # post_migrate is sent once per app; do the work once, after the last app with models.
@@ -15,16 +17,12 @@ def set_up_catalogue(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
     # Page permissions (publish_page, …) must exist before groups can be given them.
     for config in global_apps.get_app_configs():
         create_permissions(config, verbosity=0, using=using)
-    from .setup import ensure_catalogue_setup
-
     ensure_catalogue_setup()
 
 
 def opd_saved(sender, instance, raw=False, **kwargs):
     if raw:
         return
-    from .setup import ensure_editor_group
-
     ensure_editor_group(instance)
 
 

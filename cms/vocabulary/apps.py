@@ -12,4 +12,3 @@ class VocabularyConfig(AppConfig):
         from . import signals
 
         post_migrate.connect(signals.set_up_group, dispatch_uid="santer-vocabulary-group")
-        signals.connect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalogue import Catalogue
 
-from .models import BestBetEntry, SearchTermEntry
+from .models import SERVICE_FIELDS, BestBetEntry, SearchTermEntry
 
 
 def add_vocabulary(catalogue: Catalogue) -> Catalogue:
@@ -12,7 +12,7 @@ def add_vocabulary(catalogue: Catalogue) -> Catalogue:
     for entry in SearchTermEntry.objects.filter(live=True).order_by("slug"):
         record = entry.to_record()
         catalogue.add(record, f"search/terms/{record.slug}.json")
-    bets = BestBetEntry.objects.filter(live=True).select_related("service_1", "service_2", "service_3")
+    bets = BestBetEntry.objects.filter(live=True).select_related(*SERVICE_FIELDS)
     live = set(catalogue.services)
     for bet in bets.order_by("slug"):
         if any(s.slug in live for s in bet.services()):

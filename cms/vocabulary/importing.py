@@ -1,36 +1,36 @@
 """The vocabulary of a catalogue folder into the CMS: upsert by slug, publish what changed.
 
 Called by cms.services.importing inside its transaction, after the services: a model
-validation error becomes a RecordError naming file, entry and field (nothing is kept).
+validation error becomes a RecordError naming file, entry and field (nothing is kept). The
+services are reached through the best bets' own links to them: this app imports nothing of
+cms.services (which imports it).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 
 from django.core.exceptions import ValidationError
 
 from catalogue import BestBet, Catalogue, RecordError, SearchTerm
 
-from .models import BestBetEntry, SearchTermEntry
+from .models import SERVICE_FIELDS, BestBetEntry, SearchTermEntry
 
-FIELD_NAMES = {"service_1": "services", "service_2": "services", "service_3": "services"}
+FIELD_NAMES = dict.fromkeys(SERVICE_FIELDS, "services")
 
 
 def import_vocabulary(catalogue: Catalogue, result: dict[str, Counter], touched: list) -> None:
-    from cms.services.models import ServicePage
-
+    service_pages = BestBetEntry._meta.get_field(SERVICE_FIELDS[0]).related_model._default_manager
     entries = {e.slug: e for e in SearchTermEntry.objects.all()}
     for record in catalogue.search_terms.values():
         entry = entries.get(record.slug) or SearchTermEntry(slug=record.slug)
         _upsert(catalogue, record, entry, _term_values(record), "istilah pencarian", result, touched)
     pages = {
         p.slug: p
-        for p in ServicePage.objects.filter(
-            slug__in={s for b in catalogue.best_bets.values() for s in b.services}
-        )
+        for p in service_pages.filter(slug__in={s for b in catalogue.best_bets.values() for s in b.services})
     }
-    bets = {b.slug: b for b in BestBetEntry.objects.select_related("service_1", "service_2", "service_3")}
+    bets = {b.slug: b for b in BestBetEntry.objects.select_related(*SERVICE_FIELDS)}
     for record in catalogue.best_bets.values():
         bet = bets.get(record.slug) or BestBetEntry(slug=record.slug)
         _upsert(catalogue, record, bet, _bet_values(record, pages), "hasil unggulan", result, touched)
@@ -46,14 +46,10 @@ def _term_values(record: SearchTerm) -> dict:
 
 
 def _bet_values(record: BestBet, pages: dict) -> dict:
-    import datetime
-
-    services = [pages[s] for s in record.services] + [None] * 3
+    services = [pages[s] for s in record.services] + [None] * len(SERVICE_FIELDS)
     return {
         "query": record.query,
-        "service_1": services[0],
-        "service_2": services[1],
-        "service_3": services[2],
+        **dict(zip(SERVICE_FIELDS, services, strict=False)),
         "expires": datetime.date.fromisoformat(record.expires) if record.expires else None,
         "note": record.note,
     }

@@ -35,19 +35,65 @@ def split_terms(text: str) -> list[str]:
     return [t.strip() for t in TERM_SPLIT_RE.split(text or "") if t.strip()]
 
 
-def _unique_slug(model, base: str, pk) -> str:
-    base = (slugify(base)[:60].strip("-")) or "entri"
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exclude(pk=pk).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+class VocabularyEntry(DraftStateMixin, RevisionMixin, models.Model):
+    """What every vocabulary entry has: why it exists, a code made from its first words (its
+    file name in content/search/), revisions and a draft/live state; and how it is checked."""
+
+    note = models.TextField("catatan (mengapa)", blank=True)
+    slug = models.SlugField("kode", max_length=80, unique=True, blank=True, help_text="Dibuat otomatis.")
+
+    # The record field a RecordError names → the form field to show its message on.
+    form_fields: dict[str, str] = {}
+
+    class Meta:
+        abstract = True
+
+    @property
+    def revisions(self):
+        return self._revisions
+
+    def slug_source(self) -> str:
+        """The words the code is made from."""
+        raise NotImplementedError
+
+    def to_record(self):
+        raise NotImplementedError
+
+    def check_references(self) -> None:
+        """What only the CMS knows about the entry's links (before the record's own checks)."""
+
+    def check_record(self, record) -> None:
+        """What only the CMS knows about the checked record (existing entries)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.slug and (source := self.slug_source()):
+            self.slug = self._unique_slug(source)
+        self.check_references()
+        try:
+            record = self.to_record()
+        except RecordError as exc:
+            raise ValidationError({self.form_fields.get(exc.field, "__all__"): exc.message}) from exc
+        self.check_record(record)
+
+    def _unique_slug(self, base: str) -> str:
+        base = (slugify(base)[:60].strip("-")) or "entri"
+        slug, n = base, 2
+        while type(self).objects.filter(slug=slug).exclude(pk=self.pk).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
 
 
-def _record_error_to_validation(exc: RecordError, field_names: dict[str, str]) -> ValidationError:
-    return ValidationError({field_names.get(exc.field, "__all__"): exc.message})
+def entry_panels(*fields: str) -> list:
+    """The entry's own fields, then the two every entry has."""
+    return [
+        *(FieldPanel(name) for name in fields),
+        FieldPanel("note"),
+        MultiFieldPanel([FieldPanel("slug")], heading="Lanjutan"),
+    ]
 
 
-class SearchTermEntry(DraftStateMixin, RevisionMixin, models.Model):
+class SearchTermEntry(VocabularyEntry):
     kind = models.CharField("jenis", max_length=20, choices=KIND_CHOICES, default="sinonim")
     terms = models.TextField(
         "istilah",
@@ -60,17 +106,10 @@ class SearchTermEntry(DraftStateMixin, RevisionMixin, models.Model):
             "Untuk nama lama, bahasa Inggris dan kata percakapan: istilah tujuan. Kosong untuk set sinonim."
         ),
     )
-    note = models.TextField("catatan (mengapa)", blank=True)
-    slug = models.SlugField("kode", max_length=80, unique=True, blank=True, help_text="Dibuat otomatis.")
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="search_term_entry")
 
-    panels = [
-        FieldPanel("kind"),
-        FieldPanel("terms"),
-        FieldPanel("means"),
-        FieldPanel("note"),
-        MultiFieldPanel([FieldPanel("slug")], heading="Lanjutan"),
-    ]
+    panels = entry_panels("kind", "terms", "means")
+    form_fields = {"terms": "terms", "means": "means", "kind": "kind"}
 
     class Meta:
         verbose_name = "istilah pencarian"
@@ -80,9 +119,9 @@ class SearchTermEntry(DraftStateMixin, RevisionMixin, models.Model):
     def __str__(self) -> str:
         return ", ".join(split_terms(self.terms)[:4]) or self.slug
 
-    @property
-    def revisions(self):
-        return self._revisions
+    def slug_source(self) -> str:
+        terms = split_terms(self.terms)
+        return terms[0] if terms else ""
 
     def to_record(self) -> SearchTerm:
         return SearchTerm.from_dict(
@@ -96,17 +135,7 @@ class SearchTermEntry(DraftStateMixin, RevisionMixin, models.Model):
             f"search/terms/{self.slug}.json",
         )
 
-    def clean(self) -> None:
-        super().clean()
-        terms = split_terms(self.terms)
-        if not self.slug and terms:
-            self.slug = _unique_slug(SearchTermEntry, terms[0], self.pk)
-        try:
-            record = self.to_record()
-        except RecordError as exc:
-            raise _record_error_to_validation(
-                exc, {"terms": "terms", "means": "means", "kind": "kind"}
-            ) from exc
+    def check_record(self, record: SearchTerm) -> None:
         if record.kind == "sinonim":
             check_merge(record, exclude_pk=self.pk)
 
@@ -147,45 +176,30 @@ def check_merge(record: SearchTerm, exclude_pk=None) -> None:
         )
 
 
-class BestBetEntry(DraftStateMixin, RevisionMixin, models.Model):
+SERVICE_FIELDS = ("service_1", "service_2", "service_3")  # a best bet's services, in order
+
+
+def _service_field(n: int, *, required: bool = False) -> models.ForeignKey:
+    return models.ForeignKey(
+        "services.ServicePage",
+        verbose_name=f"layanan {n}",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=not required,
+        related_name="+",
+    )
+
+
+class BestBetEntry(VocabularyEntry):
     query = models.CharField("kueri", max_length=MAX_TERM_LENGTH, help_text="Kata yang diketik warga.")
-    service_1 = models.ForeignKey(
-        "services.ServicePage",
-        verbose_name="layanan 1",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    service_2 = models.ForeignKey(
-        "services.ServicePage",
-        verbose_name="layanan 2",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    service_3 = models.ForeignKey(
-        "services.ServicePage",
-        verbose_name="layanan 3",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    service_1 = _service_field(1, required=True)
+    service_2 = _service_field(2)
+    service_3 = _service_field(3)
     expires = models.DateField("berlaku sampai", null=True, blank=True, help_text="Kosong: tanpa batas.")
-    note = models.TextField("catatan (mengapa)", blank=True)
-    slug = models.SlugField("kode", max_length=80, unique=True, blank=True, help_text="Dibuat otomatis.")
     _revisions = GenericRelation("wagtailcore.Revision", related_query_name="best_bet_entry")
 
-    panels = [
-        FieldPanel("query"),
-        FieldPanel("service_1"),
-        FieldPanel("service_2"),
-        FieldPanel("service_3"),
-        FieldPanel("expires"),
-        FieldPanel("note"),
-        MultiFieldPanel([FieldPanel("slug")], heading="Lanjutan"),
-    ]
+    panels = entry_panels("query", *SERVICE_FIELDS, "expires")
+    form_fields = {"query": "query", "services": "service_1", "expires": "expires"}
 
     class Meta:
         verbose_name = "hasil unggulan"
@@ -195,12 +209,11 @@ class BestBetEntry(DraftStateMixin, RevisionMixin, models.Model):
     def __str__(self) -> str:
         return self.query
 
-    @property
-    def revisions(self):
-        return self._revisions
-
     def services(self) -> list:
-        return [s for s in (self.service_1, self.service_2, self.service_3) if s is not None]
+        return [s for s in (getattr(self, name) for name in SERVICE_FIELDS) if s is not None]
+
+    def slug_source(self) -> str:
+        return self.query
 
     def to_record(self, live_ids: set[str] | None = None) -> BestBet:
         ids = [s.slug for s in self.services() if live_ids is None or s.slug in live_ids]
@@ -215,11 +228,8 @@ class BestBetEntry(DraftStateMixin, RevisionMixin, models.Model):
             f"search/best-bets/{self.slug}.json",
         )
 
-    def clean(self) -> None:
-        super().clean()
-        if not self.slug and self.query:
-            self.slug = _unique_slug(BestBetEntry, self.query, self.pk)
-        for name in ("service_1", "service_2", "service_3"):
+    def check_references(self) -> None:
+        for name in SERVICE_FIELDS:
             page = getattr(self, name)
             if page is not None and not page.live:
                 raise ValidationError(
@@ -228,9 +238,3 @@ class BestBetEntry(DraftStateMixin, RevisionMixin, models.Model):
                         "layanan yang terbit."
                     }
                 )
-        try:
-            self.to_record()
-        except RecordError as exc:
-            raise _record_error_to_validation(
-                exc, {"query": "query", "services": "service_1", "expires": "expires"}
-            ) from exc

@@ -1,12 +1,10 @@
-"""A published, unpublished or deleted vocabulary entry updates the live portal, like a service;
-the "Pengelola pencarian" group is set up after migrate."""
+"""The "Pengelola pencarian" group, set up after migrate. (A published, unpublished or deleted
+entry updates the live portal like a service: cms.publishing.signals connects that.)"""
 
 from __future__ import annotations
 
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models.signals import post_delete
-from wagtail.signals import published, unpublished
 
 GROUP_NAME = "Pengelola pencarian"
 ACTIONS = ("add", "change", "delete", "view", "publish")
@@ -40,27 +38,3 @@ def set_up_group(sender, app_config=None, using=DEFAULT_DB_ALIAS, **kwargs):
                 content_type=content_type, codename__in=[f"{a}_{name}" for a in ACTIONS]
             )
         )
-
-
-def _changed(verb):
-    def handler(sender, instance, **kwargs):
-        from cms.publishing.queue import request_portal_update
-
-        request_portal_update(f"{verb}: {instance._meta.verbose_name} «{instance}»")
-
-    return handler
-
-
-_published = _changed("terbit")
-_unpublished = _changed("ditarik")
-_deleted = _changed("dihapus")
-
-
-def connect() -> None:
-    from .models import BestBetEntry, SearchTermEntry
-
-    for model in (SearchTermEntry, BestBetEntry):
-        name = model.__name__
-        published.connect(_published, sender=model, dispatch_uid=f"vocabulary.published.{name}")
-        unpublished.connect(_unpublished, sender=model, dispatch_uid=f"vocabulary.unpublished.{name}")
-        post_delete.connect(_deleted, sender=model, dispatch_uid=f"vocabulary.deleted.{name}")

@@ -146,19 +146,9 @@ def test_typos_in_long_words_are_corrected_silently(page):
 
 @pytest.fixture(scope="module")
 def portal_with_api(build_shared_portal):
-    """A portal built where Elasticsearch is configured: its page asks /api/search first."""
-    import os
-
-    previous = os.environ.get("ELASTICSEARCH_URL")
-    os.environ["ELASTICSEARCH_URL"] = "http://127.0.0.1:9"
-    try:
-        out = build_shared_portal("https://santer.example", "portal-es")
-    finally:
-        if previous is None:
-            del os.environ["ELASTICSEARCH_URL"]
-        else:
-            os.environ["ELASTICSEARCH_URL"] = previous
-    return out
+    """A portal built where Elasticsearch is configured (the CMS passes search_api): its page asks
+    /api/search first."""
+    return build_shared_portal("https://santer.example", "portal-es", search_api=True)
 
 
 def serve_with_api(folder, api_answer):

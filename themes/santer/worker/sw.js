@@ -1,13 +1,14 @@
 /* Santer's service worker: the portal keeps working on a phone without signal.
  *
- * The builder puts VERSION (changes when the theme's assets do), PRECACHE and OFFLINE_URL
- * before this text and serves it at /sw.js with Cache-Control: no-cache.
+ * The builder puts VERSION (changes when the theme's assets do), PRECACHE, OFFLINE_URL and
+ * what it needs of the URL scheme (SEARCH_ROOT; HASHED, INDEX_FILE and NEVER: patterns of
+ * site_builder/pwa.py) before this text and serves it at /sw.js with Cache-Control: no-cache.
  * - hashed assets (theme, search scripts, search index files): cache-first, cached as used;
  * - pages: network-first with a short timeout; else the saved copy, marked with when it was
  *   saved; else the offline page;
  * - never the CMS, the API, or anything on another origin (the agency apps' deep links).
  */
-/* global VERSION, PRECACHE, OFFLINE_URL */
+/* global VERSION, PRECACHE, OFFLINE_URL, SEARCH_ROOT, HASHED, INDEX_FILE, NEVER */
 var PREFIX = "santer-";
 var STATIC = PREFIX + VERSION + "-static";
 var PAGES = PREFIX + VERSION + "-pages";
@@ -16,9 +17,6 @@ var TIMEOUT_MS = 3000;
 var SAVED = "X-Santer-Saved";
 var SEARCH_DIGESTS = "/_sw/search-digests"; // the few index versions kept, newest first
 var KEEP_DIGESTS = 2;
-var HASHED = /\.[0-9a-f]{10,}\.(?:css|js|mjs|png|svg)$/;
-var INDEX_FILE = /^\/_search\/([0-9a-f]{8,})\//;
-var NEVER = /^\/(?:admin|api|cms|static|media|documents)(?:\/|$)/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -59,7 +57,7 @@ self.addEventListener("fetch", function (event) {
   } else if (INDEX_FILE.test(url.pathname) || HASHED.test(url.pathname)) {
     event.respondWith(cacheFirst(request, url));
   } else {
-    event.respondWith(networkFirst(request, url.pathname.indexOf("/_search/") === 0 ? SEARCH : STATIC));
+    event.respondWith(networkFirst(request, url.pathname.indexOf(SEARCH_ROOT) === 0 ? SEARCH : STATIC));
   }
 });
 
@@ -159,7 +157,7 @@ function page(request, url) {
 
 function cacheFirst(request, url) {
   var match = INDEX_FILE.exec(url.pathname);
-  var name = match || url.pathname.indexOf("/_search/") === 0 ? SEARCH : STATIC;
+  var name = match || url.pathname.indexOf(SEARCH_ROOT) === 0 ? SEARCH : STATIC;
   return caches.open(name).then(function (cache) {
     return cache.match(request).then(function (hit) {
       if (hit) return hit;

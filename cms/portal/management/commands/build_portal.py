@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from catalogue import RecordError, load_catalogue
+from cms.links.health import with_link_health
+from cms.services.exporting import published_catalogue
 from site_builder import BuildError, build_portal
 from site_builder import rollback as site_builder_rollback
 
@@ -56,6 +58,7 @@ class Command(BaseCommand):
                 jobs=jobs,
                 reuse=not full,
                 search=not no_search,
+                search_api=bool(settings.ELASTICSEARCH_URL),
                 search_log_url=settings.SEARCH_LOG_URL,
             )
         except (BuildError, RecordError) as exc:
@@ -63,9 +66,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
     def published(self):
-        from cms.links.health import with_link_health
-        from cms.services.exporting import published_catalogue
-
         try:
             # Apps that link health reports down get their banner, as in the worker's updates.
             return with_link_health(published_catalogue())
