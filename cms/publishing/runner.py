@@ -84,6 +84,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
             theme_dir=settings.PORTAL_THEME_DIR or THEME_DIR,
             reuse=not full,
             search_log_url=settings.SEARCH_LOG_URL,
+            feedback_url=settings.FEEDBACK_URL,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the live site is untouched
         logger.exception("portal update %s failed", run.pk)

@@ -57,6 +57,7 @@ class Command(BaseCommand):
                 reuse=not full,
                 search=not no_search,
                 search_log_url=settings.SEARCH_LOG_URL,
+                feedback_url=settings.FEEDBACK_URL,
             )
         except (BuildError, RecordError) as exc:
             raise CommandError(f"{exc}\nPortal di {out} tidak diubah.") from exc
