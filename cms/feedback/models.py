@@ -29,7 +29,7 @@ class SearchDay(models.Model):
 
 
 class PageFeedbackDay(models.Model):
-    """"Apakah informasi ini membantu?" on one service page on one day (WITA): how many said
+    """ "Apakah informasi ini membantu?" on one service page on one day (WITA): how many said
     ya and how many tidak. Only the day's totals: never a single answer, never who answered."""
 
     day = models.DateField("tanggal")

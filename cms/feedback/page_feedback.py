@@ -1,4 +1,4 @@
-""""Apakah informasi ini membantu?": the endpoint every service page's form posts to.
+""" "Apakah informasi ini membantu?": the endpoint every service page's form posts to.
 
 The form (themes/santer/templates/service.html, <form data-feedback>) is a plain HTML form: without
 JavaScript the browser posts it and follows the 303 to the service's static thank-you page on the

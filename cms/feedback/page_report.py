@@ -219,7 +219,9 @@ class PageFeedbackReportView(ReportView):
                 status = "Belum ditangani"
                 if comment.handled:
                     who = comment.handled_by.get_username() if comment.handled_by else "-"
-                    when = tanggal(timezone.localtime(comment.handled_at).date()) if comment.handled_at else ""
+                    when = (
+                        tanggal(timezone.localtime(comment.handled_at).date()) if comment.handled_at else ""
+                    )
                     status = f"Sudah ditangani ({who}, {when})"
                 rows.append(
                     CommentRow(
@@ -254,7 +256,9 @@ class PageFeedbackReportView(ReportView):
         base = reverse(self.index_url_name)
         visible = visible_opd_slugs(self.request.user)
         index = service_index()
-        opds = sorted({(i.opd, i.opd_name) for i in index.values() if may_see(visible, i)}, key=lambda o: o[1])
+        opds = sorted(
+            {(i.opd, i.opd_name) for i in index.values() if may_see(visible, i)}, key=lambda o: o[1]
+        )
         context.update(
             report_views=[(k, label, f"{base}?tampilan={k}", k == self.view) for k, label in VIEWS.items()],
             view=self.view,
@@ -269,7 +273,7 @@ class PageFeedbackReportView(ReportView):
 
 @require_POST
 def mark_handled(request, pk: int):
-    """"Tandai sudah ditangani": only for an editor of the comment's OPD (or above it)."""
+    """ "Tandai sudah ditangani": only for an editor of the comment's OPD (or above it)."""
     comment = get_object_or_404(PageComment, pk=pk)
     info = info_of(service_index(), comment.service)
     if not request.user.is_authenticated:

@@ -48,10 +48,15 @@ def test_thank_you_pages_link_back_and_the_url_is_in_every_fingerprint(catalogue
     out = tmp_path / "portal"
     first = build_portal(catalogue, out, SITE_URL, search=False, feedback_url=FEEDBACK)
     sid = service_id(catalogue)
-    thanks = BeautifulSoup((out / "layanan" / sid / "terima-kasih" / "index.html").read_bytes(), "html.parser")
+    thanks = BeautifulSoup(
+        (out / "layanan" / sid / "terima-kasih" / "index.html").read_bytes(), "html.parser"
+    )
     assert thanks.h1.text == "Terima kasih atas masukan Anda"
-    assert thanks.select_one('meta[name=robots]')["content"] == "noindex"
-    assert thanks.select_one(f'main a[href="/layanan/{sid}/"]').text == f"Kembali ke {catalogue.services[sid].title}"
+    assert thanks.select_one("meta[name=robots]")["content"] == "noindex"
+    assert (
+        thanks.select_one(f'main a[href="/layanan/{sid}/"]').text
+        == f"Kembali ke {catalogue.services[sid].title}"
+    )
     assert "terima-kasih" not in (out / "sitemap.xml").read_text()
     assert len(list(out.glob("layanan/*/terima-kasih/index.html"))) == len(catalogue.services)
 

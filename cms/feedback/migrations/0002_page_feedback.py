@@ -6,45 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0001_initial'),
+        ("feedback", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PageFeedbackDay',
+            name="PageFeedbackDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='tanggal')),
-                ('service', models.CharField(max_length=100, verbose_name='ID layanan')),
-                ('helpful', models.PositiveIntegerField(default=0, verbose_name='ya')),
-                ('not_helpful', models.PositiveIntegerField(default=0, verbose_name='tidak')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="tanggal")),
+                ("service", models.CharField(max_length=100, verbose_name="ID layanan")),
+                ("helpful", models.PositiveIntegerField(default=0, verbose_name="ya")),
+                ("not_helpful", models.PositiveIntegerField(default=0, verbose_name="tidak")),
             ],
             options={
-                'verbose_name': 'jawaban harian halaman layanan',
-                'verbose_name_plural': 'jawaban harian halaman layanan',
-                'indexes': [models.Index(fields=['service', 'day'], name='feedback_pa_service_0098ab_idx')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'service'), name='feedback_pagefeedbackday_unique')],
+                "verbose_name": "jawaban harian halaman layanan",
+                "verbose_name_plural": "jawaban harian halaman layanan",
+                "indexes": [models.Index(fields=["service", "day"], name="feedback_pa_service_0098ab_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("day", "service"), name="feedback_pagefeedbackday_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PageComment',
+            name="PageComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='tanggal')),
-                ('service', models.CharField(max_length=100, verbose_name='ID layanan')),
-                ('helpful', models.BooleanField(default=False, verbose_name='membantu')),
-                ('text', models.TextField(verbose_name='komentar')),
-                ('handled', models.BooleanField(default=False, verbose_name='sudah ditangani')),
-                ('handled_at', models.DateTimeField(blank=True, null=True, verbose_name='ditangani pada')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ditangani oleh')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="tanggal")),
+                ("service", models.CharField(max_length=100, verbose_name="ID layanan")),
+                ("helpful", models.BooleanField(default=False, verbose_name="membantu")),
+                ("text", models.TextField(verbose_name="komentar")),
+                ("handled", models.BooleanField(default=False, verbose_name="sudah ditangani")),
+                ("handled_at", models.DateTimeField(blank=True, null=True, verbose_name="ditangani pada")),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ditangani oleh",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'komentar halaman layanan',
-                'verbose_name_plural': 'komentar halaman layanan',
-                'indexes': [models.Index(fields=['service', 'day'], name='feedback_pa_service_7e2ada_idx'), models.Index(fields=['handled', 'day'], name='feedback_pa_handled_387214_idx')],
+                "verbose_name": "komentar halaman layanan",
+                "verbose_name_plural": "komentar halaman layanan",
+                "indexes": [
+                    models.Index(fields=["service", "day"], name="feedback_pa_service_7e2ada_idx"),
+                    models.Index(fields=["handled", "day"], name="feedback_pa_handled_387214_idx"),
+                ],
             },
         ),
     ]
