@@ -136,6 +136,20 @@ def test_tidak_with_a_comment_without_javascript_ends_on_the_thank_you_page(citi
     assert tidak == 2 and len(texts) == 2 and all(NIK not in t and EMAIL not in t for t in texts)
 
 
+def test_the_form_open_and_the_thank_you_page_are_accessible(chromium, production_server, axe):
+    context = chromium.new_context(base_url=production_server.base_url, locale="id-ID", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"/layanan/{SERVICE}/")
+        page.get_by_text("Tidak", exact=True).click()
+        page.get_by_label("Apa yang kurang?").wait_for()
+        axe(page)
+        page.goto(f"/layanan/{SERVICE}/terima-kasih/")
+        axe(page)
+    finally:
+        context.close()
+
+
 def test_the_opd_editor_sees_it_masked_and_inert_and_marks_it_handled(admin_page):
     page = admin_page("editor-disdukcapil")
     page.goto("/admin/reports/masukan-halaman/")
