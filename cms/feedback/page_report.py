@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -195,13 +196,20 @@ class PageFeedbackReportView(ReportView):
     def get_filename(self):
         return f"masukan-halaman-{self.view}"
 
+    @cached_property
+    def services(self) -> dict[str, ServiceInfo]:
+        return service_index()
+
+    @cached_property
+    def visible(self) -> set[str] | None:
+        return visible_opd_slugs(self.request.user)
+
     def chosen_opd(self, visible) -> str:
         wanted = self.request.GET.get("opd", "")
         return wanted if wanted and (visible is ALL or wanted in visible) else ""
 
     def get_queryset(self):
-        index = service_index()
-        visible = visible_opd_slugs(self.request.user)
+        index, visible = self.services, self.visible
         opd = self.chosen_opd(visible)
 
         def shown(info: ServiceInfo) -> bool:
@@ -254,8 +262,7 @@ class PageFeedbackReportView(ReportView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         base = reverse(self.index_url_name)
-        visible = visible_opd_slugs(self.request.user)
-        index = service_index()
+        index, visible = self.services, self.visible
         opds = sorted(
             {(i.opd, i.opd_name) for i in index.values() if may_see(visible, i)}, key=lambda o: o[1]
         )
