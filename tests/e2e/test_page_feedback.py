@@ -120,6 +120,26 @@ def test_tidak_with_a_comment_is_sent_in_place_with_javascript(citizen, producti
     ]
 
 
+def test_a_refused_answer_shows_the_reason_in_place_and_can_be_sent_again(citizen, production_server):
+    page = citizen()
+    page.problems.allow(ENDPOINT)  # the 400 this test provokes
+    page.goto(f"/layanan/{SERVICE}/")
+    page.get_by_text("Tidak", exact=True).click()
+    # maxlength stops typing at 500; a pasted-in longer text (an old browser) reaches the server
+    page.eval_on_selector(
+        "textarea[name=comment]", "t => { t.removeAttribute('maxlength'); t.value = 'x'.repeat(501); }"
+    )
+    with page.expect_response(lambda r: r.url.endswith(ENDPOINT)) as answer:
+        page.get_by_role("button", name="Kirim").click()
+    assert answer.value.status == 400
+    status = page.locator("[data-feedback-status]")
+    page.wait_for_function("document.querySelector('[data-feedback-status]').textContent.includes('500')")
+    assert "paling banyak 500 karakter" in status.inner_text()
+    assert page.get_by_role("button", name="Kirim").is_enabled()
+    assert page.locator("[data-feedback-thanks]").count() == 0
+    assert stored(production_server, SERVICE)[:2] == (0, 1)  # only the earlier answer
+
+
 def test_tidak_with_a_comment_without_javascript_ends_on_the_thank_you_page(citizen, production_server):
     page = citizen(javascript=False)
     page.goto(f"/layanan/{SERVICE}/")
