@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/beacons.py                  # 30 s each: portal alone, portal + beacons
     .venv/bin/python benchmarks/beacons.py --rounds 3       # alternate, print medians
     .venv/bin/python benchmarks/beacons.py --seconds 10 --beacon-clients 100   # a quick look
+    .venv/bin/python benchmarks/beacons.py --feedback-clients 50   # page-feedback answers too
 
 One gunicorn as the README runs it (cms/gunicorn.conf.py, the demo catalogue's portal, a SQLite
 database in a temporary folder). wrk asks for a service page with --page-clients keep-alive
@@ -13,7 +14,9 @@ counted. Each beacon client pauses --beacon-interval-ms between reports (default
 each finishing a search every 5 s, about 100 reports/s); 0 makes it a flood that saturates the
 machine's CPUs, which no endpoint survives without slowing the pages beside it. The goal
 (issue 10): the pages' p99 rises by at most 10 %. wrk, the server and other people's work share
-the machine's CPUs: read the ratio.
+the machine's CPUs: read the ratio. With --feedback-clients, a third wrk posts "Apakah informasi ini
+membantu?" answers (plain form posts to /api/masukan, one in four with a comment to scrub; the same
+pause) in a third run beside the other two: those go through Django and write to the database at once.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,29 @@ COUNT_SEARCHES = (
     "print(SearchDay.objects.aggregate(Sum('searches'))['searches__sum'])"
 )
 BEACON = "/api/laporan-pencarian"
+FEEDBACK = "/api/masukan"
+COUNT_FEEDBACK = (
+    "from cms.feedback.models import PageComment, PageFeedbackDay; from django.db.models import Sum; "
+    "s = PageFeedbackDay.objects.aggregate(y=Sum('helpful'), t=Sum('not_helpful')); "
+    "print((s['y'] or 0) + (s['t'] or 0), PageComment.objects.count())"
+)
+FEEDBACK_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Accept"] = "application/json"
+local n = 0
+request = function()
+  n = n + 1
+  local body = "service=ktp-el&helpful=ya"
+  if n % 4 == 0 then
+    body = "service=ktp-el&helpful=tidak&comment=syarat+kurang+jelas+NIK+6471012304560001"
+  end
+  return wrk.format(nil, nil, nil, body)
+end
+delay = function()
+  return INTERVAL_MS
+end
+"""
 POST_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "text/plain"
@@ -66,7 +93,25 @@ def requests_per_second(output: str) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def run(port: int, args, beacons: bool, lua: Path) -> dict:
+def background_wrk(port: int, args, clients: int, lua: Path, path: str) -> subprocess.Popen:
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{clients}",
+        f"-d{args.seconds}s",
+        "-s",
+        str(lua),
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+
+
+def rate_and_errors(output: str) -> tuple[float, int]:
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return requests_per_second(output), int(bad.group(1)) if bad else 0
+
+
+def run(port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: bool = False) -> dict:
     page = [
         "wrk",
         "-t1",
@@ -90,6 +135,9 @@ def run(port: int, args, beacons: bool, lua: Path) -> dict:
             stdout=subprocess.PIPE,
             text=True,
         )
+    feedback = None
+    if answers:
+        feedback = background_wrk(port, args, args.feedback_clients, feedback_lua, FEEDBACK)
     result = subprocess.run(page, capture_output=True, text=True, check=True).stdout
     figures = {
         "p50": percentile_ms(result, "50%"),
@@ -101,6 +149,9 @@ def run(port: int, args, beacons: bool, lua: Path) -> dict:
         figures["beacons/s"] = requests_per_second(out)
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         figures["beacon errors"] = int(bad.group(1)) if bad else 0
+    if feedback is not None:
+        out, _ = feedback.communicate()
+        figures["answers/s"], figures["answer errors"] = rate_and_errors(out)
     return figures
 
 
@@ -112,6 +163,7 @@ def main() -> None:
     parser.add_argument("--page-clients", type=int, default=20)
     parser.add_argument("--beacon-clients", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--feedback-clients", type=int, default=0, help="also post page-feedback answers")
     parser.add_argument(
         "--beacon-interval-ms",
         type=int,
@@ -127,6 +179,7 @@ def main() -> None:
             PORTAL_DIR=str(tmp / "portal"),
             DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
             SEARCH_LOG_URL=BEACON,
+            FEEDBACK_URL=FEEDBACK,
             LOG_LEVEL="WARNING",
         )
         for command in (
@@ -139,7 +192,15 @@ def main() -> None:
             )
         lua = tmp / "post.lua"
         lua.write_text(POST_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
-        os.environ.update(SEARCH_LOG_URL=BEACON, SEARCH_LOG_RATE="100000000/m", LOG_LEVEL="WARNING")
+        feedback_lua = tmp / "feedback.lua"
+        feedback_lua.write_text(FEEDBACK_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
+        os.environ.update(
+            SEARCH_LOG_URL=BEACON,
+            SEARCH_LOG_RATE="100000000/m",
+            FEEDBACK_URL=FEEDBACK,
+            FEEDBACK_RATE="100000000/m",
+            LOG_LEVEL="WARNING",
+        )
         port = free_port()
         server = gunicorn(
             tmp, tmp / "portal", port, "cms.asgi:application", "uvicorn_worker.UvicornWorker", []
@@ -149,10 +210,20 @@ def main() -> None:
             subprocess.run(
                 ["wrk", "-t1", "-c4", "-d2s", f"http://127.0.0.1:{port}{PAGE}"], capture_output=True
             )
+            if args.feedback_clients:  # Django's first request in each worker imports the admin: not measured
+                for _ in range(8):  # a new connection each: they spread over the workers
+                    warm = urllib.request.Request(
+                        f"http://127.0.0.1:{port}{FEEDBACK}",
+                        data=b"service=ktp-el&helpful=ya",
+                        headers={"Accept": "application/json"},
+                    )
+                    urllib.request.urlopen(warm, timeout=30).close()
             runs: dict[str, list[dict]] = {"alone": [], "loaded": []}
             for _ in range(args.rounds):
-                runs["alone"].append(run(port, args, False, lua))
-                runs["loaded"].append(run(port, args, True, lua))
+                runs["alone"].append(run(port, args, False, lua, feedback_lua))
+                runs["loaded"].append(run(port, args, True, lua, feedback_lua))
+                if args.feedback_clients:
+                    runs.setdefault("answers", []).append(run(port, args, True, lua, feedback_lua, True))
         finally:
             stop(server)
         counted = subprocess.run(
@@ -168,6 +239,15 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout.strip()
+        answers = ""
+        if args.feedback_clients:
+            answers = subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c", COUNT_FEEDBACK],
+                cwd=PROJECT,
+                env=env,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
     alone = {k: statistics.median(r[k] for r in runs["alone"]) for k in ("p50", "p99", "rps")}
     loaded = {
         k: statistics.median(r[k] for r in runs["loaded"])
@@ -185,6 +265,17 @@ def main() -> None:
         f"beacons {loaded['beacons/s']:.0f}/s, {loaded['beacon errors']:.0f} not 2xx"
     )
     print(f"  searches counted in the database: {counted.splitlines()[-1] if counted else '?'}")
+    if args.feedback_clients:
+        both = {k: statistics.median(r[k] for r in runs["answers"]) for k in ("p50", "p99", "rps")}
+        rate = statistics.median(r["answers/s"] for r in runs["answers"])
+        errors = statistics.median(r["answer errors"] for r in runs["answers"])
+        stored, comments = answers.splitlines()[-1].split() if answers else ("?", "?")
+        print(
+            f"  with the beacons and {args.feedback_clients} feedback clients: p50 {both['p50']:.2f} ms  "
+            f"p99 {both['p99']:.2f} ms  {both['rps']:.0f} req/s; answers {rate:.1f}/s, {errors:.0f} not 2xx; "
+            f"stored: {stored} answers, {comments} comments"
+        )
+        print(f"p99 ratio with/without feedback answers (beacons in both): {both['p99'] / loaded['p99']:.3f}")
     print(f"p99 ratio with/without beacons: {loaded['p99'] / alone['p99']:.3f} (goal: at most 1.10)")
 
 

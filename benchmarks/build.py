@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/build.py                 # N = 1,000 and 10,000
     .venv/bin/python benchmarks/build.py --sizes 1000    # one size
     .venv/bin/python benchmarks/build.py --search        # also time the build with the search index
+    .venv/bin/python benchmarks/build.py --feedback      # also with the feedback form (FEEDBACK_URL)
 
 For each N: a synthetic catalogue in the content/ format (catalogue.write_content; services
 cloned from ../shared/catalogue/samarinda with new ids and titles), then in child processes:
@@ -10,6 +11,8 @@ cloned from ../shared/catalogue/samarinda with new ids and titles), then in chil
   written, gzip- and brotli-compressed);
 - santer warm: the same catalogue again (unchanged pages are hard-linked from the live build);
 - santer 1 edit: one service retitled (what a publish does);
+- with --feedback: cold and 1 edit again with a feedback URL (the form on every service page and a
+  thank-you page per service), into a folder of its own;
 - hugo: the same services as Markdown files with front matter and the same page kinds
   (service pages, OPD/category/life-event lists, home, sitemap), `hugo --quiet`.
 Peak memory is the child's maximum resident set (getrusage of children); files and disk are those
@@ -56,7 +59,7 @@ def synthetic_catalogue(n: int) -> Catalogue:
 
 
 # ------------------------------------------------------------------ child processes
-def santer_child(content: str, out: str, mode: str, search: bool) -> None:
+def santer_child(content: str, out: str, mode: str, search: bool, feedback_url: str = "") -> None:
     from site_builder import build_portal
 
     started = time.perf_counter()
@@ -65,7 +68,12 @@ def santer_child(content: str, out: str, mode: str, search: bool) -> None:
         first = next(iter(catalogue.services.values()))
         catalogue.services[first.id] = dataclasses.replace(first, title=first.title + " (diubah)")
     report = build_portal(
-        catalogue, out, "https://santer.samarindakota.go.id", reuse=(mode != "cold"), search=search
+        catalogue,
+        out,
+        "https://santer.samarindakota.go.id",
+        reuse=(mode != "cold"),
+        search=search,
+        feedback_url=feedback_url,
     )
     print(
         json.dumps(
@@ -187,13 +195,14 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--search", action="store_true", help="also time builds including the search index")
+    parser.add_argument("--feedback", action="store_true", help="also time builds with the feedback form")
     parser.add_argument(
-        "--child", nargs=4, metavar=("CONTENT", "OUT", "MODE", "SEARCH"), help=argparse.SUPPRESS
+        "--child", nargs=5, metavar=("CONTENT", "OUT", "MODE", "SEARCH", "FEEDBACK"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.child:
-        content, out, mode, search = args.child
-        santer_child(content, out, mode, search == "1")
+        content, out, mode, search, feedback = args.child
+        santer_child(content, out, mode, search == "1", feedback)
         return
     if not (SHARED / "services.json").is_file():
         raise SystemExit(f"needs the shared catalogue at {SHARED}")
@@ -205,10 +214,16 @@ def main() -> None:
             tmp = Path(tmp)
             catalogue = synthetic_catalogue(n)
             write_content(catalogue, tmp / "content")
-            runs = [("santer cold (pages)", "cold", "0"), ("santer warm, nothing changed", "warm", "0")]
-            runs.append(("santer 1 service edited", "edit", "0"))
+            runs = [
+                ("santer cold (pages)", "cold", "0", ""),
+                ("santer warm, nothing changed", "warm", "0", ""),
+            ]
+            runs.append(("santer 1 service edited", "edit", "0", ""))
             if args.search:
-                runs.append(("santer cold + search index", "cold", "1"))
+                runs.append(("santer cold + search index", "cold", "1", ""))
+            if args.feedback:
+                runs.append(("santer cold + feedback form", "cold", "0", "/api/masukan"))
+                runs.append(("santer 1 edited + feedback form", "edit", "0", "/api/masukan"))
             hugo_seconds = None
             if hugo:
                 write_hugo_site(catalogue, tmp / "hugo")
@@ -218,9 +233,11 @@ def main() -> None:
                 pages = sum(1 for _ in (tmp / "hugo-out").rglob("*.html"))
                 hugo_seconds = wall
                 rows.append((n, "hugo", wall, pages, peak, 1.0, None, None, *footprint(tmp / "hugo-out")))
-            for label, mode, search in runs:
+            for label, mode, search, feedback in runs:
                 out = tmp / ("portal" if mode != "cold" or search == "0" else "portal-search")
-                data, wall, peak = run_child([*me, str(tmp / "content"), str(out), mode, search])
+                if feedback:
+                    out = tmp / "portal-feedback"
+                data, wall, peak = run_child([*me, str(tmp / "content"), str(out), mode, search, feedback])
                 ratio = wall / hugo_seconds if hugo_seconds else float("nan")
                 live = data.get("seconds")
                 rows.append(

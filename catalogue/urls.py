@@ -40,6 +40,11 @@ def service(service_id: str) -> str:
     return f"{_SERVICE}{service_id}/"
 
 
+def feedback_thanks(service_id: str) -> str:
+    """The page a citizen sees after answering "Apakah informasi ini membantu?" without JavaScript."""
+    return f"{_SERVICE}{service_id}/terima-kasih/"
+
+
 def opd(slug: str) -> str:
     return f"{_OPD}{slug}/"
 

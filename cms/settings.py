@@ -294,6 +294,11 @@ if not DEBUG:
 SEARCH_LOG_URL = os.environ.get("SEARCH_LOG_URL", "")
 SEARCH_LOG_RATE = os.environ.get("SEARCH_LOG_RATE", "60/m")  # reports per client address
 SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS", "5"))
+# "Apakah informasi ini membantu?" on every service page (cms.feedback). FEEDBACK_URL is a build
+# setting like SEARCH_LOG_URL: where the page's form posts (e.g. "/api/masukan" when this server
+# serves the portal, or an absolute URL); empty = no form, and the portal works unchanged.
+FEEDBACK_URL = os.environ.get("FEEDBACK_URL", "")
+FEEDBACK_RATE = os.environ.get("FEEDBACK_RATE", "10/m")  # answers accepted per client address
 # Rate-limit counters live in a file cache that every gunicorn worker of this machine shares (no
 # extra server). Its increments are not atomic: under contention a few extra requests get
 # through, which a spam limit can afford; django-ratelimit's checks say so, hence silenced.

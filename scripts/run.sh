@@ -9,6 +9,8 @@ export SITE_URL=${SITE_URL:-http://$host:$port}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$host,localhost,127.0.0.1}
 # The demo reports citizens' searches to this server (README, "Privacy"); SEARCH_LOG_URL= turns it off.
 export SEARCH_LOG_URL=${SEARCH_LOG_URL-/api/laporan-pencarian}
+# ... and its service pages ask "Apakah informasi ini membantu?" (README, "Privacy"); FEEDBACK_URL= turns it off.
+export FEEDBACK_URL=${FEEDBACK_URL-/api/masukan}
 PY=.venv/bin/python
 
 $PY manage.py migrate --no-input -v 0

@@ -97,6 +97,7 @@ def build_portal(
     search: bool = True,
     search_api: bool = False,
     search_log_url: str = "",
+    feedback_url: str = "",
 ) -> BuildReport:
     """Build the portal for `catalogue` and make it live at `out_dir` (a symlink to the build).
 
@@ -105,6 +106,7 @@ def build_portal(
     search_api: the portal is served next to the CMS's /api/search (Elasticsearch configured), which
     the search page then asks first.
     search_log_url: where the pages report finished searches (the data-search-log attribute); "" none.
+    feedback_url: where the service pages' feedback form posts (<form data-feedback action>); "" no form.
     Raises BuildError; `out_dir` then still serves exactly what it served before.
     """
     started = time.perf_counter()
@@ -138,7 +140,7 @@ def build_portal(
         job = None
         try:
             job = BuildJob(
-                Site(catalogue, site_url, search_log_url),
+                Site(catalogue, site_url, search_log_url, feedback_url),
                 partial,
                 theme_dir,
                 previous=previous,
@@ -214,7 +216,9 @@ class BuildJob:
         self.rendered = 0
         self.reused = 0
         self._made_dirs: set[Path] = set()  # one mkdir per folder, not per linked page
-        self._fingerprinter = Fingerprints(self.pages, self.theme_dir, (site.site_url, site.search_log_url))
+        self._fingerprinter = Fingerprints(
+            self.pages, self.theme_dir, (site.site_url, site.search_log_url, site.feedback_url)
+        )
         self._early: _EarlyPages | None = None
         self.recycled: dict[str, str] | None = recycled
 
@@ -509,6 +513,7 @@ def render_page(
     assets: Assets | None = None,
     theme_dir: str | os.PathLike = THEME_DIR,
     search_log_url: str = "",
+    feedback_url: str = "",
 ) -> bytes:
     """The bytes of one page (by URL path, e.g. "/layanan/ktp-el-pemula/") exactly as a build writes it.
 
@@ -517,7 +522,7 @@ def render_page(
     """
     from .theme import theme_assets
 
-    site = Site(catalogue, site_url, search_log_url)
+    site = Site(catalogue, site_url, search_log_url, feedback_url)
     wanted = {page.url: page for page in site.pages()}
     if url not in wanted:
         raise KeyError(f"the portal has no page at {url}")

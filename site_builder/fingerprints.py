@@ -25,7 +25,8 @@ class Fingerprints:
     """The fingerprints of one build's pages."""
 
     def __init__(self, pages: list[Page], theme_dir: Path, site_settings: tuple[str, ...]):
-        """site_settings: what every page's bytes depend on besides its records (site URL, beacon URL)."""
+        """site_settings: what every page's bytes depend on besides its records (site URL, beacon URL,
+        feedback form URL)."""
         self.pages = pages
         self.theme_dir = theme_dir
         self.site_settings = site_settings

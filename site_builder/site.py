@@ -145,11 +145,13 @@ class Page:
 class Site:
     """The catalogue seen as a web site: indexes, orderings and one Page per output file."""
 
-    def __init__(self, catalogue: Catalogue, site_url: str, search_log_url: str = ""):
+    def __init__(self, catalogue: Catalogue, site_url: str, search_log_url: str = "", feedback_url: str = ""):
         self.catalogue = catalogue
         self.site_url = site_url.rstrip("/")
         # Where the pages report finished searches (cms.feedback); "" reports nothing.
         self.search_log_url = search_log_url
+        # Where a service page's "Apakah informasi ini membantu?" form posts; "" shows no form.
+        self.feedback_url = feedback_url
         self.opds = catalogue.opds
         self.apps = catalogue.apps
 
@@ -240,6 +242,8 @@ class Site:
     def pages(self) -> list[Page]:
         """Every HTML page of the portal, in a stable order (service pages first: they are the bulk)."""
         pages = [self.service_page(service) for service in self.catalogue.services.values()]
+        if self.feedback_url:
+            pages += [self.feedback_thanks_page(service) for service in self.catalogue.services.values()]
         pages += [self.opd_page(opd) for opd in self.opds.values()]
         pages += [self.category_page(c) for c in self.catalogue.categories.values()]
         pages += [self.life_event_page(e) for e in self.catalogue.life_events.values()]
@@ -283,6 +287,7 @@ class Site:
                 og_type="article",
                 json_ld=self.json_ld(service),
                 journeys=journeys,
+                feedback_url=self.feedback_url,
             )
             return ctx
 
@@ -291,6 +296,17 @@ class Site:
         deps = (service, opd, app, self.opds[app.opd] if app else None, *cats, *events)
         deps += tuple(record for group in neighbours for record in group)
         return Page(path, "service.html", context, deps)
+
+    def feedback_thanks_page(self, service: Service) -> Page:
+        """Where the feedback endpoint sends a citizen whose browser posted the form itself (303)."""
+        path = urls.output_path(urls.feedback_thanks(service.id))
+
+        def context() -> dict:
+            ctx = self._base(path, "Terima kasih atas masukan Anda", f"Masukan untuk {service.title}.")
+            ctx.update(s=service)
+            return ctx
+
+        return Page(path, "feedback_thanks.html", context, (service,))
 
     def json_ld(self, service: Service) -> Markup:
         """The page's schema.org GovernmentService, safe inside a <script> element."""
@@ -647,6 +663,7 @@ class Site:
         ]
         for page in pages:
             unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
+            unlisted = unlisted or page.template == "feedback_thanks.html"
             if unlisted or page.url.startswith(urls.SEARCH):
                 continue
             # One <url> per line (a diffable file), escaped by the standard library's XML tools.

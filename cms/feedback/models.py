@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -25,3 +26,52 @@ class SearchDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.query}"
+
+
+class PageFeedbackDay(models.Model):
+    """ "Apakah informasi ini membantu?" on one service page on one day (WITA): how many said
+    ya and how many tidak. Only the day's totals: never a single answer, never who answered."""
+
+    day = models.DateField("tanggal")
+    service = models.CharField("ID layanan", max_length=100)
+    helpful = models.PositiveIntegerField("ya", default=0)
+    not_helpful = models.PositiveIntegerField("tidak", default=0)
+
+    class Meta:
+        verbose_name = "jawaban harian halaman layanan"
+        verbose_name_plural = "jawaban harian halaman layanan"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "service"], name="feedback_pagefeedbackday_unique")
+        ]
+        indexes = [models.Index(fields=["service", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service}"
+
+
+class PageComment(models.Model):
+    """A citizen's "Apa yang kurang?", scrubbed (see scrub.py) and kept as plain text: the day it
+    came, the service page, and whether the OPD has handled it. Nothing about who wrote it."""
+
+    day = models.DateField("tanggal")
+    service = models.CharField("ID layanan", max_length=100)
+    helpful = models.BooleanField("membantu", default=False)
+    text = models.TextField("komentar")
+    handled = models.BooleanField("sudah ditangani", default=False)
+    handled_at = models.DateTimeField("ditangani pada", null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="ditangani oleh",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "komentar halaman layanan"
+        verbose_name_plural = "komentar halaman layanan"
+        indexes = [models.Index(fields=["service", "day"]), models.Index(fields=["handled", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.service}: {self.text[:40]}"

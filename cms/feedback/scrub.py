@@ -32,3 +32,16 @@ def clean_query(raw: str, limit: int) -> str:
     """A search query as stored: scrubbed, lower case, single spaces, at most `limit` characters."""
     text = " ".join(scrub(raw[: limit * 10]).lower().split())
     return text[:limit].rstrip()
+
+
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_comment(raw: str) -> str:
+    """A citizen's comment as stored: scrubbed, control characters out, blank lines squeezed.
+
+    Kept as typed otherwise (case, markup characters): it is plain text, shown escaped.
+    """
+    text = CONTROL_RE.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = [" ".join(line.split()) for line in scrub(text).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

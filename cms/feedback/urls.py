@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import page_feedback, views
 
 urlpatterns = [
     path("api/laporan-pencarian", views.search_report, name="search-report"),
+    path("api/masukan", page_feedback.page_feedback, name="page-feedback"),
 ]

@@ -75,14 +75,19 @@ def accept_report(request, body: bytes) -> tuple[int, dict | None]:
     return 204, None
 
 
+def bounded_body(request, limit: int) -> bytes:
+    """At most limit + 1 bytes of the body: a body announced as larger is never read (the
+    caller refuses anything longer than `limit` with 413, after the rate limit)."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if length.isdigit() and int(length) > limit:
+        return b"x" * (limit + 1)
+    return request.read(limit + 1)
+
+
 @csrf_exempt  # no session, no cookie: nothing a forged request could abuse
 @require_POST
 def search_report(request):
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        body = b"x" * (MAX_BODY_BYTES + 1)  # refused below, after the rate limit; never read
-    else:
-        body = request.read(MAX_BODY_BYTES + 1)
+    body = bounded_body(request, MAX_BODY_BYTES)
     status, error = accept_report(request, body)
     if error:
         return problem(status, error["error"])

@@ -85,6 +85,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
             reuse=not full,
             search_api=bool(settings.ELASTICSEARCH_URL),
             search_log_url=settings.SEARCH_LOG_URL,
+            feedback_url=settings.FEEDBACK_URL,
         )
     except Exception as exc:  # noqa: BLE001 - any failure is recorded; the live site is untouched
         logger.exception("portal update %s failed", run.pk)

@@ -1,4 +1,5 @@
-/* Every page: the service worker (offline use) and the requirement checklist kept on this device. */
+/* Every page: the service worker (offline use), the requirement checklist kept on this device and
+   the "Apakah informasi ini membantu?" form sent in place. */
 (function () {
   "use strict";
 
@@ -18,6 +19,56 @@
           if (now.length) window.localStorage.setItem(key, JSON.stringify(now));
           else window.localStorage.removeItem(key);
         } catch (e) { /* private mode or full: the ticks just are not kept */ }
+      });
+    });
+  }
+
+  // The feedback form posts itself without JavaScript (then a thank-you page); here it is sent in
+  // place and answered with 204, or with the endpoint's reason in Indonesian.
+  var feedback = document.querySelector("form[data-feedback]");
+  if (feedback && window.fetch && window.URLSearchParams) {
+    var status = feedback.querySelector("[data-feedback-status]");
+    var pressed = null;
+    feedback.addEventListener("click", function (event) {
+      if (event.target.name === "helpful") pressed = event.target;
+    });
+    feedback.addEventListener("submit", function (event) {
+      var button = event.submitter || pressed;
+      if (!button || button.name !== "helpful") return;
+      event.preventDefault();
+      var fields = new URLSearchParams();
+      Array.prototype.forEach.call(feedback.elements, function (field) {
+        if (field.name && field.name !== "helpful" && field.tagName !== "BUTTON") fields.append(field.name, field.value);
+      });
+      fields.append("helpful", button.value);
+      var buttons = feedback.querySelectorAll("button");
+      var busy = function (on) { Array.prototype.forEach.call(buttons, function (b) { b.disabled = on; }); };
+      busy(true);
+      status.textContent = "Mengirim…";
+      fetch(feedback.action, {
+        method: "POST",
+        body: fields,
+        credentials: "omit",
+        headers: { Accept: "application/json" },
+      }).then(function (response) {
+        if (response.ok) {
+          var thanks = document.createElement("p");
+          thanks.className = "thanks";
+          thanks.setAttribute("data-feedback-thanks", "");
+          thanks.setAttribute("tabindex", "-1");
+          thanks.textContent = "Terima kasih atas masukan Anda.";
+          feedback.parentNode.replaceChild(thanks, feedback);
+          thanks.focus();
+          return;
+        }
+        return response.json().then(function (body) {
+          status.textContent = body.error || "Masukan belum terkirim; coba lagi.";
+        }, function () {
+          status.textContent = "Masukan belum terkirim (HTTP " + response.status + "); coba lagi.";
+        }).then(function () { busy(false); });
+      }, function () {
+        status.textContent = "Masukan belum terkirim: periksa sambungan internet Anda, lalu coba lagi.";
+        busy(false);
       });
     });
   }

@@ -60,6 +60,7 @@ class Command(BaseCommand):
                 search=not no_search,
                 search_api=bool(settings.ELASTICSEARCH_URL),
                 search_log_url=settings.SEARCH_LOG_URL,
+                feedback_url=settings.FEEDBACK_URL,
             )
         except (BuildError, RecordError) as exc:
             raise CommandError(f"{exc}\nPortal di {out} tidak diubah.") from exc
