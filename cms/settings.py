@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "cms.links",
     "cms.vocabulary",
     "cms.feedback",
+    "cms.reviews",
     "cms.security",
     "wagtail.api.v2",
     "wagtail.contrib.settings",
