@@ -6,7 +6,8 @@ records it made and, on each update, re-exports only the service pages whose row
 a live row changes only when it is published, moved or confirmed still correct, so (path,
 last_published_at, latest_revision, last_reviewed) tells a changed page from an unchanged one.
 OPDs, apps and taxonomies are few and exported every time; when one of them changes, every
-service is re-exported (a service record carries their slugs). The result equals `published_catalogue()` (a test).
+service is re-exported (a service record carries their slugs). The result equals
+`published_catalogue()` (a test).
 """
 
 from __future__ import annotations

@@ -68,7 +68,10 @@ def test_import_keeps_the_review_dates_of_the_files(imported, tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "problem"),
-    [("12-03-2026", "bukan tanggal: tulis sebagai YYYY-MM-DD"), ("2026-02-30", "bukan tanggal yang ada di kalender")],
+    [
+        ("12-03-2026", "bukan tanggal: tulis sebagai YYYY-MM-DD"),
+        ("2026-02-30", "bukan tanggal yang ada di kalender"),
+    ],
 )
 def test_a_bad_review_date_fails_the_import_naming_file_record_and_field(imported, tmp_path, value, problem):
     out = tmp_path / "content"
@@ -115,7 +118,7 @@ def test_still_correct_records_the_review_audits_it_and_updates_the_portal(impor
     assert UpdateRequest.objects.filter(reason__contains="masih benar").exists()
     assert published_catalogue().services["akta-kelahiran"].reviewed == today().isoformat()
     history = editor_client.get(reverse("wagtailadmin_pages:history", args=[akta.pk])).content.decode()
-    assert "Diperiksa: masih benar" in history
+    assert "Isi diperiksa dan dinyatakan masih benar" in history
 
 
 def test_another_opds_editor_cannot_confirm(imported, editor_client):
