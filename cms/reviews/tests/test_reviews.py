@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -220,3 +220,21 @@ def test_review_dates_load_from_content_files(tmp_path):
     assert all(dates)
     assert all(s.reviewed >= s.updated for s in catalogue.services.values())
     assert any(d < "2025-12-01" for d in dates)  # the demo has overdue services
+
+
+def test_many_tidak_answers_flag_a_service(imported, client, settings):
+    from cms.reviews.feedback import feedback_model
+
+    model = feedback_model()
+    if model is None:
+        pytest.skip("the page feedback (cms.feedback.PageFeedbackDay, issue 10 part 3) is not installed")
+    settings.REVIEW_NOT_HELPFUL_MIN = 3
+    model.objects.create(day=today(), service="pbg", helpful=1, not_helpful=2)
+    model.objects.create(day=today() - timedelta(days=1), service="pbg", helpful=0, not_helpful=1)
+    model.objects.create(day=today(), service="akta-kelahiran", helpful=5, not_helpful=2)
+    old = today() - timedelta(days=settings.REVIEW_NOT_HELPFUL_DAYS + 1)
+    model.objects.create(day=old, service="akta-kelahiran", helpful=0, not_helpful=9)  # too long ago
+    client.force_login(get_user_model().objects.create_superuser("admin-test", password="pw-admin-test"))
+    html = client.get(reverse("reviews_report"), {"masalah": "tidak"}).content.decode()
+    assert imported["pbg"].title in html and "Banyak jawaban" in html
+    assert imported["akta"].title not in html
