@@ -491,6 +491,7 @@ class ServicePage(PortalUrlMixin, Page):
         APIField("life_events", serializer=SlugField()),
         APIField("keywords", serializer=TextListField()),
         APIField("featured"),
+        APIField("last_reviewed"),
     ]
 
     class Meta:
