@@ -6,6 +6,7 @@ DEBUG            off unless "1"/"true"
 ALLOWED_HOSTS    comma-separated, default 127.0.0.1,localhost
 SANTER_DATA_DIR  the data folder, default <project>/data
 PORTAL_DIR       the live built portal, default <data>/portal
+PORTAL_WATCH_SECONDS  how often a server process checks for a newly published build, default 0.2
 SITE_URL         canonical base URL of the portal
 ELASTICSEARCH_URL  when set, the search API uses Elasticsearch
 HTTPS, LOGIN_*, ADMIN_REQUIRE_TWO_FACTOR, SESSION_IDLE_TIMEOUT  admin hardening (see "Admin security")
@@ -50,6 +51,8 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 PORTAL_DIR = Path(os.environ.get("PORTAL_DIR", DATA_DIR / "portal"))
+# How often each server process looks whether a publish made a new build live (one readlink).
+PORTAL_WATCH_SECONDS = float(os.environ.get("PORTAL_WATCH_SECONDS", "0.2"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")
