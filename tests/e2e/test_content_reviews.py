@@ -3,7 +3,7 @@
 The demo catalogue has services nobody confirmed for more than a year. An OPD editor finds
 theirs on the dashboard, presses "Masih benar", and the live portal shows today's "Informasi
 diperiksa" within seconds; the service leaves the dashboard and the report. Another OPD's
-editor never sees it.
+editor never sees it. The tests of this module run in order and build on each other.
 """
 
 import re
@@ -120,6 +120,23 @@ def test_another_opds_editor_sees_only_their_own_services(production_server, adm
     page.problems.allow("/masih-benar/")
     page.goto(f"/admin/layanan/{page_id(production_server, STILL_OVERDUE)}/masih-benar/")
     assert "tidak memiliki izin" in page.inner_text(".messages")
+
+
+def test_editor_confirms_from_the_edit_view(production_server, admin_page):
+    page = admin_page(EDITOR)
+    page.goto(f"/admin/pages/{page_id(production_server, STILL_OVERDUE)}/edit/")
+    button = page.locator("header a[data-still-correct]")
+    if not button.is_visible():  # folded into the header's actions menu
+        page.locator("header [data-w-dropdown-target=toggle]").first.click()
+    button.click()
+    page.wait_for_url(re.compile(r"/masih-benar/"))
+    assert "Aktivasi Identitas Kependudukan Digital (IKD)" in page.inner_text("main")
+    page.click("button:has-text('Ya, masih benar')")
+    page.wait_for_url(re.compile(r"/admin/pages/\d+/edit/$"))
+    assert "dicatat masih benar" in page.inner_text(".messages")
+    assert STILL_OVERDUE not in overdue_on_dashboard(page)
+    today = datetime.now(WITA).date().isoformat()
+    production_server.wait_for_portal(f"/layanan/{STILL_OVERDUE}/", reviewed_markup(today), timeout=10)
 
 
 def page_id(server, slug: str) -> int:
