@@ -9,7 +9,7 @@ class ServicesConfig(AppConfig):
     verbose_name = "Katalog layanan"
 
     def ready(self):
-        from wagtail.signals import page_published
+        from wagtail.signals import page_published, post_page_move
 
         from . import reviews, signals
         from .models import OpdEditorGroup, OpdPage
@@ -20,3 +20,4 @@ class ServicesConfig(AppConfig):
             signals.opd_link_deleted, sender=OpdEditorGroup, dispatch_uid="santer-opd-editor-group-gone"
         )
         page_published.connect(reviews.stamp_review_on_publish, dispatch_uid="santer-review-on-publish")
+        post_page_move.connect(signals.service_moved, dispatch_uid="santer-service-moved-responsible")

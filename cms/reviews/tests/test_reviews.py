@@ -238,3 +238,14 @@ def test_many_tidak_answers_flag_a_service(imported, client, settings):
     html = client.get(reverse("reviews_report"), {"masalah": "tidak"}).content.decode()
     assert imported["pbg"].title in html and "Banyak jawaban" in html
     assert imported["akta"].title not in html
+
+
+def test_a_service_moved_to_another_opd_loses_a_responsible_editor_from_the_old_one(imported, editor):
+    akta = imported["akta"]
+    ServicePage.objects.filter(pk=akta.pk).update(responsible_editor=editor)
+    ServicePage.objects.get(pk=akta.pk).move(imported["dpmptsp"], pos="last-child")
+    assert ServicePage.objects.get(pk=akta.pk).responsible_editor is None
+    kk = imported["kk"]
+    ServicePage.objects.filter(pk=kk.pk).update(responsible_editor=editor)
+    ServicePage.objects.get(pk=kk.pk).move(imported["disdukcapil"], pos="first-child")  # same OPD
+    assert ServicePage.objects.get(pk=kk.pk).responsible_editor == editor
