@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.formats import date_format
 
 from cms.links.models import LinkStatus
 from cms.links.scope import ALL, visible_opd_slugs
@@ -27,6 +28,12 @@ PROBLEMS = {
     "tautan": "Tautan aplikasi mati",
     "tidak": "Banyak jawaban \u201cTidak\u201d",
 }
+
+
+def problem_label(name: str) -> str:
+    if name == "lewat":
+        return f"{PROBLEMS[name]} ({settings.REVIEW_PERIOD_MONTHS} bulan)"
+    return PROBLEMS[name]
 
 
 def is_overdue() -> Q:
@@ -92,6 +99,12 @@ class ReviewRow:
         return self.page.last_reviewed
 
     @property
+    def last_reviewed_text(self) -> str:
+        """As editors write a date: "15 September 2025" (the admin's language)."""
+        day = self.page.last_reviewed
+        return date_format(day, "j F Y") if day else "belum pernah"
+
+    @property
     def responsible(self) -> str:
         user = self.page.responsible_editor
         return (user.get_full_name() or user.username) if user else "Semua editor OPD"
@@ -132,7 +145,7 @@ def review_rows(user, problem: str = "", opd: str = "") -> list[ReviewRow]:
             ReviewRow(
                 page,
                 opd_name=holder.title if holder else "",
-                problems=[PROBLEMS[name] for name, hit in found.items() if hit],
+                problems=[problem_label(name) for name, hit in found.items() if hit],
                 not_helpful=counts.get(page.slug),
             )
         )

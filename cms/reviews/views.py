@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
 
 from cms.links.scope import ALL, visible_opd_slugs
@@ -88,7 +87,7 @@ class ReviewReportView(ReportView):
             label=_("Layanan"),
             get_url=lambda row: reverse("wagtailadmin_pages:edit", args=[row.page.pk]),
         ),
-        DateColumn("last_reviewed", label=_("Terakhir diperiksa")),
+        Column("last_reviewed_text", label=_("Terakhir diperiksa")),
         Column("responsible", label=_("Penanggung jawab")),
         Column("problem_text", label=_("Masalah")),
         # Connected to the page feedback (cms.reviews.feedback): "–" until it records answers.
@@ -113,8 +112,3 @@ class ReviewReportView(ReportView):
     def filter_queryset(self, queryset):
         values = self.filters.form.cleaned_data if self.filters and self.filters.is_valid() else {}
         return review_rows(self.request.user, values.get("masalah") or "", values.get("opd") or "")
-
-    def get_context_data(self, *args, **kwargs):
-        context = super().get_context_data(*args, **kwargs)
-        context["review_period_months"] = settings.REVIEW_PERIOD_MONTHS
-        return context

@@ -186,7 +186,8 @@ def test_report_per_opd_overdue_and_link_down(imported, client, editor):
 
     client.force_login(editor)
     html = client.get(url).content.decode()
-    assert akta.title in html and "Lewat masa periksa" in html
+    assert akta.title in html and "Lewat masa periksa (12 bulan)" in html
+    assert "15 Januari 2024" in html  # the day itself, as editors write it
     assert kk.title in html and "Tautan aplikasi mati" in html
     assert pbg.title not in html  # another OPD's
     only_links = client.get(url, {"masalah": "tautan"}).content.decode()
