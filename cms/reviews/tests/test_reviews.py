@@ -130,10 +130,12 @@ def test_another_opds_editor_cannot_confirm(imported, editor_client):
     assert not PageLogEntry.objects.filter(page=pbg, action=ACTION).exists()
 
 
-def test_the_edit_view_offers_still_correct(imported, editor_client):
+def test_the_edit_view_and_the_page_listing_offer_still_correct(imported, editor_client):
     akta = imported["akta"]
     html = editor_client.get(reverse("wagtailadmin_pages:edit", args=[akta.pk])).content.decode()
     assert reverse("reviews_confirm", args=[akta.pk]) in html and "Masih benar" in html
+    listing = editor_client.get(reverse("wagtailadmin_explore", args=[imported["disdukcapil"].pk]))
+    assert reverse("reviews_confirm", args=[akta.pk]) in listing.content.decode()  # the row's menu
 
 
 def test_dashboard_lists_the_editors_own_overdue_services(imported, client, editor):
