@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -53,6 +54,17 @@ def https_url_error(url: str) -> str | None:
 
 # A pure function of two strings, asked again for every service on every publish (check_references).
 @functools.lru_cache(maxsize=1 << 15)
+def iso_date_error(text: str) -> str | None:
+    """Why `text` is not a calendar date written YYYY-MM-DD, or None."""
+    if not DATE_RE.match(text):
+        return f"'{text}' bukan tanggal: tulis sebagai YYYY-MM-DD (contoh: 2026-03-12)."
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return f"'{text}' bukan tanggal yang ada di kalender."
+    return None
+
+
 def deep_link_error(deep_link: str, app_base_url: str) -> str | None:
     """Why `deep_link` may not be used as the button into the app, or None when it may.
 
@@ -356,6 +368,8 @@ class Service(Record):
     keywords: tuple[str, ...] = ()  # hidden search terms: old names, abbreviations
     featured: bool = False  # shown among "layanan paling dibutuhkan" on the home page
     updated: str | None = None  # ISO date of the last publication
+    # ISO date an editor last confirmed the content (a publication counts): "Informasi diperiksa".
+    reviewed: str | None = None
 
     def check(self, file: str) -> None:
         super().check(file)
@@ -363,6 +377,8 @@ class Service(Record):
             raise RecordError(file, self.id, "deep_link", "tautan langsung memerlukan aplikasi (app).")
         if self.updated and not DATE_RE.match(self.updated):
             raise RecordError(file, self.id, "updated", "harus berupa tanggal YYYY-MM-DD.")
+        if self.reviewed and (problem := iso_date_error(self.reviewed)):
+            raise RecordError(file, self.id, "reviewed", problem)
 
     @property
     def online(self) -> bool:

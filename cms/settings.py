@@ -84,6 +84,11 @@ LINK_CHECK_MAX_REDIRECTS = env_number("LINK_CHECK_MAX_REDIRECTS", 5, int)  # mor
 LINK_CHECK_CONCURRENCY = env_number("LINK_CHECK_CONCURRENCY", 8, int)  # links checked at once
 LINK_CHECK_SLOW_SECONDS = env_number("LINK_CHECK_SLOW_SECONDS", 3.0)  # an answer slower than this is "slow"
 LINK_CHECK_FAILURES_UNTIL_DOWN = env_number("LINK_CHECK_FAILURES_UNTIL_DOWN", 3, int)  # failures in a row
+# A service whose content nobody confirmed for this many months is overdue (report, dashboard).
+REVIEW_PERIOD_MONTHS = env_number("REVIEW_PERIOD_MONTHS", 12, int)
+# "Banyak jawaban Tidak": this many "not helpful" answers in the report's window flag a service.
+REVIEW_NOT_HELPFUL_MIN = env_number("REVIEW_NOT_HELPFUL_MIN", 5, int)
+REVIEW_NOT_HELPFUL_DAYS = env_number("REVIEW_NOT_HELPFUL_DAYS", 90, int)
 
 INSTALLED_APPS = [
     "cms.services",
@@ -93,6 +98,7 @@ INSTALLED_APPS = [
     "cms.links",
     "cms.vocabulary",
     "cms.feedback",
+    "cms.reviews",
     "cms.security",
     "wagtail.api.v2",
     "wagtail.contrib.settings",

@@ -356,6 +356,14 @@ class Site:
         }
         if service.output:
             data["serviceOutput"] = service.output
+        if service.updated or service.reviewed:
+            # The dates belong to the page that describes the service (schema.org WebPage).
+            web_page = {"@type": "WebPage", "@id": data["url"]}
+            if service.updated:
+                web_page["dateModified"] = service.updated
+            if service.reviewed:
+                web_page["lastReviewed"] = service.reviewed
+            data["mainEntityOfPage"] = web_page
         return json_ld_markup(data)
 
     def opd_page(self, opd) -> Page:

@@ -31,6 +31,7 @@ ACTIONS = {
     "wagtail.delete": "Dihapus",
     "wagtail.publish.scheduled": "Dijadwalkan terbit",
     "wagtail.schedule.cancel": "Jadwal terbit dibatalkan",
+    "santer.still_correct": "Diperiksa: masih benar",
 }
 
 

@@ -3,10 +3,11 @@
 Exporting 10,000 service pages takes seconds (stream fields, rich text sanitising), far too
 long for one publish. The worker is a long-lived process, so `LiveCatalogue` keeps the
 records it made and, on each update, re-exports only the service pages whose row changed:
-a live row changes only when it is published or moved, so (path, last_published_at,
-latest_revision) tells a changed page from an unchanged one. OPDs, apps and taxonomies
-are few and exported every time; when one of them changes, every service is re-exported
-(a service record carries their slugs). The result equals `published_catalogue()` (a test).
+a live row changes only when it is published, moved or confirmed still correct, so (path,
+last_published_at, latest_revision, last_reviewed) tells a changed page from an unchanged one.
+OPDs, apps and taxonomies are few and exported every time; when one of them changes, every
+service is re-exported (a service record carries their slugs). The result equals
+`published_catalogue()` (a test).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class LiveCatalogue:
             ServicePage.objects.live()
             .public()
             .order_by("slug")
-            .values_list("pk", "slug", "path", "last_published_at", "latest_revision_id")
+            .values_list("pk", "slug", "path", "last_published_at", "latest_revision_id", "last_reviewed")
         )
         # A description's links to other pages become their portal URLs, or lose their target
         # when that page is not live: when the live pages change, re-export the linking services.
@@ -62,11 +63,11 @@ class LiveCatalogue:
         self._link_targets = link_targets
         wanted: list[tuple[int, str, tuple]] = []
         stale: dict[int, tuple] = {}
-        for pk, slug, path, published_at, revision in rows:
+        for pk, slug, path, published_at, revision, reviewed in rows:
             opd = parts.opd_of(path)
             if opd is None:
                 continue  # its OPD is unpublished: the service is not reachable either
-            fingerprint = (slug, path, opd.slug, published_at, revision)
+            fingerprint = (slug, path, opd.slug, published_at, revision, reviewed)
             wanted.append((pk, slug, fingerprint))
             cached = self._services.get(pk)
             if cached is None or cached[0] != fingerprint or pk in relink:

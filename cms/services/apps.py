@@ -9,7 +9,9 @@ class ServicesConfig(AppConfig):
     verbose_name = "Katalog layanan"
 
     def ready(self):
-        from . import signals
+        from wagtail.signals import page_published, post_page_move
+
+        from . import reviews, signals
         from .models import OpdEditorGroup, OpdPage
 
         post_migrate.connect(signals.set_up_catalogue, dispatch_uid="santer-catalogue-setup")
@@ -17,3 +19,5 @@ class ServicesConfig(AppConfig):
         post_delete.connect(
             signals.opd_link_deleted, sender=OpdEditorGroup, dispatch_uid="santer-opd-editor-group-gone"
         )
+        page_published.connect(reviews.stamp_review_on_publish, dispatch_uid="santer-review-on-publish")
+        post_page_move.connect(signals.service_moved, dispatch_uid="santer-service-moved-responsible")

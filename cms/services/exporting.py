@@ -150,7 +150,9 @@ def life_event_record(event: LifeEvent) -> LifeEventRecord:
     )
 
 
-def service_record(page: ServicePage, opd_slug: str, with_updated: bool = True) -> Service:
+def service_record(
+    page: ServicePage, opd_slug: str, with_updated: bool = True, with_reviewed: bool = True
+) -> Service:
     """The page's database row (its live content) as a Service record."""
     return Service.from_dict(
         {
@@ -174,6 +176,7 @@ def service_record(page: ServicePage, opd_slug: str, with_updated: bool = True) 
             "keywords": text_list(page.keywords),
             "featured": page.featured,
             "updated": published_date(page) if with_updated else None,
+            "reviewed": page.last_reviewed.isoformat() if with_reviewed and page.last_reviewed else None,
         },
         f"services/{page.slug}.json",
     )

@@ -25,7 +25,7 @@ from catalogue import Category as CategoryRecord
 from catalogue import LifeEvent as LifeEventRecord
 from cms.vocabulary.importing import import_vocabulary
 
-from . import bulk
+from . import bulk, reviews
 from .exporting import WITA, app_record, life_event_record, opd_record, service_record, taxonomy_record
 from .models import App, Category, LifeEvent, OpdPage, ServicePage
 from .setup import catalogue_root, ensure_editor_group
@@ -62,7 +62,12 @@ def import_catalogue(
 ) -> ImportResult:
     """Upsert every record of `catalogue` and publish what changed; all or nothing."""
     result = ImportResult()
-    with transaction.atomic(), disable_reference_index_auto_update(), bulk.search_tasks_run_here():
+    with (
+        transaction.atomic(),
+        disable_reference_index_auto_update(),
+        bulk.search_tasks_run_here(),
+        reviews.record_dates_kept(),  # the records' review dates, not today's
+    ):
         importer = _Importer(catalogue, result)
         importer.run(progress)
         # Done here, synchronously, instead of one background task per saved object.
@@ -309,7 +314,12 @@ class _Importer:
         wanted = dataclasses.replace(
             record, categories=tuple(sorted(record.categories)), life_events=tuple(sorted(record.life_events))
         )
-        return service_record(page, parent.slug, with_updated=bool(record.updated)) == wanted
+        return (
+            service_record(
+                page, parent.slug, with_updated=bool(record.updated), with_reviewed=bool(record.reviewed)
+            )
+            == wanted
+        )
 
     def set_service_fields(self, page: ServicePage, record: Service) -> None:
         page.title = record.title
@@ -324,4 +334,7 @@ class _Importer:
             for channel in record.channels
         ]
         page.categories.set([self.categories[slug] for slug in record.categories])
+        # A record without a review date (the shared format) is reviewed when it is published.
+        reviewed = record.reviewed or record.updated
+        page.last_reviewed = date.fromisoformat(reviewed) if reviewed else reviews.today()
         page.life_events.set([self.life_events[slug] for slug in record.life_events])

@@ -39,6 +39,7 @@ from catalogue.records import (
 )
 
 from .api_fields import ChannelListField, JourneyStepsField, PortalHtmlField, SlugField, TextListField
+from .forms import ServicePageForm
 
 # Tag set of catalogue.records.RICH_TEXT_TAGS, as Draftail features.
 RICH_TEXT_FEATURES = ["h2", "h3", "h4", "bold", "italic", "ol", "ul", "link"]
@@ -420,9 +421,22 @@ class ServicePage(PortalUrlMixin, Page):
     featured = models.BooleanField(
         "layanan unggulan", default=False, help_text="Tampil di beranda sebagai layanan paling dibutuhkan."
     )
+    # "Informasi diperiksa": the day (WITA) an editor last confirmed the live content. Every publish
+    # sets it, and so does "Masih benar" (cms.reviews); never edited in the form.
+    last_reviewed = models.DateField("terakhir diperiksa", null=True, blank=True, editable=False)
+    responsible_editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="penanggung jawab isi",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responsible_services",
+        help_text="Editor OPD ini yang memastikan informasinya tetap benar. Kosong: semua editor OPD.",
+    )
 
     parent_page_types = ["services.OpdPage"]
     subpage_types = []
+    base_form_class = ServicePageForm
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),
@@ -452,6 +466,7 @@ class ServicePage(PortalUrlMixin, Page):
             ],
             heading="Pengelompokan dan pencarian",
         ),
+        FieldPanel("responsible_editor", widget=forms.Select, heading="Penanggung jawab isi"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
@@ -476,6 +491,7 @@ class ServicePage(PortalUrlMixin, Page):
         APIField("life_events", serializer=SlugField()),
         APIField("keywords", serializer=TextListField()),
         APIField("featured"),
+        APIField("last_reviewed"),
     ]
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Signal handlers: set-up after migrate, an editor group for every OPD page."""
+"""Signal handlers: set-up after migrate, an editor group for every OPD page, a moved service's editor."""
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
@@ -31,3 +31,22 @@ def opd_link_deleted(sender, instance, **kwargs):
     from django.contrib.auth.models import Group
 
     Group.objects.filter(pk=instance.group_id).delete()
+
+
+def service_moved(sender, instance, parent_page_before=None, parent_page_after=None, **kwargs):
+    """A service moved to another OPD loses a responsible editor who is not that OPD's editor."""
+    from .forms import opd_editors
+    from .models import OpdPage, ServicePage
+
+    if (
+        parent_page_before is None
+        or parent_page_after is None
+        or parent_page_before.pk == parent_page_after.pk
+    ):
+        return
+    page = ServicePage.objects.filter(pk=instance.pk).only("path", "responsible_editor").first()
+    if page is None or page.responsible_editor_id is None:
+        return
+    opd = OpdPage.holding(page)
+    if opd is None or not opd_editors(opd).filter(pk=page.responsible_editor_id).exists():
+        ServicePage.objects.filter(pk=page.pk).update(responsible_editor=None)

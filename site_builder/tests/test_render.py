@@ -61,3 +61,21 @@ def test_durations_become_iso_8601_for_processing_time():
     assert iso_duration("Selesai pada hari yang sama") == "P0D"
     assert iso_duration("Sesuai jadwal posyandu/puskesmas") is None
     assert tanggal("2026-11-01") == "1 November 2026"
+
+
+def test_review_date_is_shown_in_indonesian_and_in_the_json_ld(catalogue):
+    changed = with_service(catalogue, "ktp-el-pemula", updated="2026-01-05", reviewed="2026-03-12")
+    doc = BeautifulSoup(render_page(changed, SITE_URL, "/layanan/ktp-el-pemula/"), "html.parser")
+    reviewed = doc.select_one("[data-reviewed]")
+    assert reviewed.get_text(" ", strip=True) == "Informasi diperiksa: 12 Maret 2026"
+    assert reviewed.time["datetime"] == "2026-03-12"
+    data = json.loads(doc.find("script", type="application/ld+json").string)
+    assert data["mainEntityOfPage"] == {
+        "@type": "WebPage",
+        "@id": f"{SITE_URL}/layanan/ktp-el-pemula/",
+        "dateModified": "2026-01-05",
+        "lastReviewed": "2026-03-12",
+    }
+    unreviewed = with_service(catalogue, "ktp-el-pemula", reviewed=None)
+    doc = BeautifulSoup(render_page(unreviewed, SITE_URL, "/layanan/ktp-el-pemula/"), "html.parser")
+    assert doc.select_one("[data-reviewed]") is None

@@ -31,6 +31,7 @@ def test_service_fields_are_typed(client, imported):
     assert akta["categories"] == ["kependudukan"] and akta["life_events"] == ["kelahiran"]
     assert akta["description"].startswith("<p>Akta kelahiran")
     assert akta["cost"] == "Gratis" and akta["featured"] is False
+    assert akta["last_reviewed"] == ServicePage.objects.get(slug="akta-kelahiran").last_reviewed.isoformat()
     assert service_items(client)["kartu-keluarga"]["app"] is None
 
 
