@@ -40,9 +40,13 @@ def service(service_id: str) -> str:
     return f"{_SERVICE}{service_id}/"
 
 
+FEEDBACK_THANKS_ID = "terima-kasih"
+
+
 def feedback_thanks(service_id: str) -> str:
-    """The page a citizen sees after answering "Apakah informasi ini membantu?" without JavaScript."""
-    return f"{_SERVICE}{service_id}/terima-kasih/"
+    """Where a citizen lands after answering "Apakah informasi ini membantu?" without JavaScript:
+    the service page itself, at its thank-you note (shown by CSS :target) — no page of its own."""
+    return f"{service(service_id)}#{FEEDBACK_THANKS_ID}"
 
 
 def opd(slug: str) -> str:

@@ -242,8 +242,6 @@ class Site:
     def pages(self) -> list[Page]:
         """Every HTML page of the portal, in a stable order (service pages first: they are the bulk)."""
         pages = [self.service_page(service) for service in self.catalogue.services.values()]
-        if self.feedback_url:
-            pages += [self.feedback_thanks_page(service) for service in self.catalogue.services.values()]
         pages += [self.opd_page(opd) for opd in self.opds.values()]
         pages += [self.category_page(c) for c in self.catalogue.categories.values()]
         pages += [self.life_event_page(e) for e in self.catalogue.life_events.values()]
@@ -288,6 +286,7 @@ class Site:
                 json_ld=self.json_ld(service),
                 journeys=journeys,
                 feedback_url=self.feedback_url,
+                feedback_thanks_id=urls.FEEDBACK_THANKS_ID,
             )
             return ctx
 
@@ -296,17 +295,6 @@ class Site:
         deps = (service, opd, app, self.opds[app.opd] if app else None, *cats, *events)
         deps += tuple(record for group in neighbours for record in group)
         return Page(path, "service.html", context, deps)
-
-    def feedback_thanks_page(self, service: Service) -> Page:
-        """Where the feedback endpoint sends a citizen whose browser posted the form itself (303)."""
-        path = urls.output_path(urls.feedback_thanks(service.id))
-
-        def context() -> dict:
-            ctx = self._base(path, "Terima kasih atas masukan Anda", f"Masukan untuk {service.title}.")
-            ctx.update(s=service)
-            return ctx
-
-        return Page(path, "feedback_thanks.html", context, (service,))
 
     def json_ld(self, service: Service) -> Markup:
         """The page's schema.org GovernmentService, safe inside a <script> element."""
@@ -671,7 +659,6 @@ class Site:
         ]
         for page in pages:
             unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
-            unlisted = unlisted or page.template == "feedback_thanks.html"
             if unlisted or page.url.startswith(urls.SEARCH):
                 continue
             # One <url> per line (a diffable file), escaped by the standard library's XML tools.

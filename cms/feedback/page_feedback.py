@@ -109,7 +109,7 @@ def store(answer: Answer) -> None:
 
 
 def thanks_url(service_id: str) -> str:
-    """The service's thank-you page on the portal: on this host when the form posts here."""
+    """The service page's thank-you note on the portal: on this host when the form posts here."""
     path = urls.feedback_thanks(service_id)
     return path if settings.FEEDBACK_URL.startswith("/") else settings.SITE_URL + path
 

@@ -1,8 +1,9 @@
-"""The "Apakah informasi ini membantu?" form on service pages, and its thank-you pages.
+"""The "Apakah informasi ini membantu?" form on service pages, and its thank-you note.
 
 A build setting like the search beacon: without a feedback URL the portal has no form (any static
-host); with one, every service page ends with the plain-POST form and every service has a static
-thank-you page linking back. The URL is part of every page's fingerprint, so changing it re-renders
+host); with one, every service page ends with the plain-POST form and a thank-you note that the endpoint's
+303 shows (the service page at #terima-kasih: no page of its own, so the build does not grow).
+The URL is part of every page's fingerprint, so changing it re-renders
 the pages and an unchanged one reuses them — and either way the bytes are what render_page makes.
 """
 
@@ -44,21 +45,15 @@ def test_the_form_posts_plainly_to_the_endpoint(catalogue):
     assert not doc.select("script:not([src]):not([type='application/ld+json'])")  # no inline script
 
 
-def test_thank_you_pages_link_back_and_the_url_is_in_every_fingerprint(catalogue, tmp_path):
+def test_the_thank_you_note_is_on_the_page_and_the_url_is_in_every_fingerprint(catalogue, tmp_path):
     out = tmp_path / "portal"
     first = build_portal(catalogue, out, SITE_URL, search=False, feedback_url=FEEDBACK)
     sid = service_id(catalogue)
-    thanks = BeautifulSoup(
-        (out / "layanan" / sid / "terima-kasih" / "index.html").read_bytes(), "html.parser"
-    )
-    assert thanks.h1.text == "Terima kasih atas masukan Anda"
-    assert thanks.select_one("meta[name=robots]")["content"] == "noindex"
-    assert (
-        thanks.select_one(f'main a[href="/layanan/{sid}/"]').text
-        == f"Kembali ke {catalogue.services[sid].title}"
-    )
-    assert "terima-kasih" not in (out / "sitemap.xml").read_text()
-    assert len(list(out.glob("layanan/*/terima-kasih/index.html"))) == len(catalogue.services)
+    doc = BeautifulSoup((out / "layanan" / sid / "index.html").read_bytes(), "html.parser")
+    note = doc.select_one(".feedback #terima-kasih[data-feedback-thanks]")
+    assert note.text.startswith("Terima kasih atas masukan Anda.")
+    assert note.find_next_sibling("form").has_attr("data-feedback")  # CSS: "#terima-kasih:target ~ form"
+    assert not list(out.glob("**/terima-kasih/"))  # no page of its own
 
     same = build_portal(catalogue, out, SITE_URL, search=False, feedback_url=FEEDBACK)
     assert same.rendered == 0 and same.pages == first.pages
@@ -72,6 +67,5 @@ def test_thank_you_pages_link_back_and_the_url_is_in_every_fingerprint(catalogue
     assert (out / "layanan" / sid / "index.html").read_bytes() == expected
 
     off = build_portal(catalogue, out, SITE_URL, search=False)
-    assert off.pages == first.pages - len(catalogue.services)
-    assert not (out / "layanan" / sid / "terima-kasih").exists()
+    assert off.pages == first.pages
     assert b"data-feedback" not in (out / "layanan" / sid / "index.html").read_bytes()

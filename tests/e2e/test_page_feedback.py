@@ -3,7 +3,7 @@
 The shared production_server (gunicorn with cms/gunicorn.conf.py and `manage.py publish_worker`)
 with the portal built with FEEDBACK_URL, Debian's chromium: a citizen answers "Tidak" on a service
 page with a comment full of personal data and markup, once with JavaScript (in place, no reload)
-and once without (a plain form POST, then the static thank-you page linking back); the OPD's editor
+and once without (a plain form POST, then back on the service page at its thank-you note); the OPD's editor
 finds the comment in "Masukan halaman" masked and inert and marks it handled; an editor of another
 OPD does not see it. Then a keep-alive HTTP client: a 1 MB body gets 413, invalid values 400 with
 the reason in Indonesian, a filled honeypot is answered but not stored, a burst gets 429 — and
@@ -108,7 +108,8 @@ def test_tidak_with_a_comment_is_sent_in_place_with_javascript(citizen, producti
     assert answer.value.status == 204
     thanks = page.locator("[data-feedback-thanks]")
     thanks.wait_for()
-    assert thanks.inner_text() == "Terima kasih atas masukan Anda."
+    assert thanks.inner_text().startswith("Terima kasih atas masukan Anda.")
+    assert page.locator("form[data-feedback]").count() == 0
     assert page.evaluate("window.stillTheSamePage") is True  # no reload
     assert page.url.endswith(f"/layanan/{SERVICE}/")
     assert page.evaluate("document.activeElement.hasAttribute('data-feedback-thanks')")
@@ -136,21 +137,22 @@ def test_a_refused_answer_shows_the_reason_in_place_and_can_be_sent_again(citize
     page.wait_for_function("document.querySelector('[data-feedback-status]').textContent.includes('500')")
     assert "paling banyak 500 karakter" in status.inner_text()
     assert page.get_by_role("button", name="Kirim").is_enabled()
-    assert page.locator("[data-feedback-thanks]").count() == 0
+    assert not page.locator("[data-feedback-thanks]").is_visible()
     assert stored(production_server, SERVICE)[:2] == (0, 1)  # only the earlier answer
 
 
-def test_tidak_with_a_comment_without_javascript_ends_on_the_thank_you_page(citizen, production_server):
+def test_tidak_with_a_comment_without_javascript_ends_on_the_thank_you_note(citizen, production_server):
     page = citizen(javascript=False)
     page.goto(f"/layanan/{SERVICE}/")
     page.get_by_text("Tidak", exact=True).click()  # <details>: opens without a script
     page.get_by_label("Apa yang kurang?").fill(comment("tanpa-js"))
-    with page.expect_navigation(url=re.compile(r"/terima-kasih/$")):
+    with page.expect_navigation(url=re.compile(r"#terima-kasih$")):
         page.get_by_role("button", name="Kirim").click()
-    assert page.url.endswith(f"/layanan/{SERVICE}/terima-kasih/")
-    assert page.locator("h1").inner_text() == "Terima kasih atas masukan Anda"
-    page.get_by_role("link", name=f"Kembali ke {SERVICE_TITLE}").click()
-    page.wait_for_url(re.compile(rf"/layanan/{SERVICE}/$"))
+    assert page.url.endswith(f"/layanan/{SERVICE}/#terima-kasih")  # back on the service page
+    assert page.locator("h1").inner_text() == SERVICE_TITLE
+    thanks = page.locator("[data-feedback-thanks]")
+    assert thanks.is_visible() and thanks.inner_text().startswith("Terima kasih atas masukan Anda.")
+    assert not page.locator("form[data-feedback]").is_visible()  # answered: the form steps aside
     assert not page.context.cookies()
     _, tidak, texts = stored(production_server, SERVICE)
     assert tidak == 2 and len(texts) == 2 and all(NIK not in t and EMAIL not in t for t in texts)
@@ -164,7 +166,8 @@ def test_the_form_open_and_the_thank_you_page_are_accessible(chromium, productio
         page.get_by_text("Tidak", exact=True).click()
         page.get_by_label("Apa yang kurang?").wait_for()
         axe(page)
-        page.goto(f"/layanan/{SERVICE}/terima-kasih/")
+        page.goto(f"/layanan/{SERVICE}/#terima-kasih")
+        page.locator("[data-feedback-thanks]").wait_for()
         axe(page)
     finally:
         context.close()
@@ -239,7 +242,7 @@ def test_refused_bodies_get_clear_answers_on_one_connection_and_nothing_is_store
         )
         assert trap.status_code == 204  # answered like any other: the bot learns nothing
         plain = post(session, base, {"service": service, "helpful": "ya", "website": "x"}, json_answer=False)
-        assert (plain.status_code, plain.headers["Location"]) == (303, f"/layanan/{service}/terima-kasih/")
+        assert (plain.status_code, plain.headers["Location"]) == (303, f"/layanan/{service}/#terima-kasih")
         assert not session.cookies
     assert stored(production_server, service) == (0, 0, [])
 

@@ -47,7 +47,7 @@ def editor_of(opd: str):
 def test_a_plain_form_post_is_counted_and_sent_to_the_thank_you_page(client):
     response = send(client, {"service": "pbg", "helpful": "ya"})
     assert response.status_code == 303
-    assert response["Location"] == "/layanan/pbg/terima-kasih/"
+    assert response["Location"] == "/layanan/pbg/#terima-kasih"
     assert not response.cookies
     send(client, {"service": "pbg", "helpful": "tidak", "comment": ""})
     row = PageFeedbackDay.objects.get()

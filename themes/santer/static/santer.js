@@ -23,7 +23,8 @@
     });
   }
 
-  // The feedback form posts itself without JavaScript (then a thank-you page); here it is sent in
+  // The feedback form posts itself without JavaScript (then back to this page at its thank-you
+  // note, shown by CSS :target); here it is sent in
   // place and answered with 204, or with the endpoint's reason in Indonesian.
   var feedback = document.querySelector("form[data-feedback]");
   if (feedback && window.fetch && window.URLSearchParams) {
@@ -52,12 +53,9 @@
         headers: { Accept: "application/json" },
       }).then(function (response) {
         if (response.ok) {
-          var thanks = document.createElement("p");
-          thanks.className = "thanks";
-          thanks.setAttribute("data-feedback-thanks", "");
-          thanks.setAttribute("tabindex", "-1");
-          thanks.textContent = "Terima kasih atas masukan Anda.";
-          feedback.parentNode.replaceChild(thanks, feedback);
+          var thanks = feedback.parentNode.querySelector("[data-feedback-thanks]");
+          feedback.parentNode.removeChild(feedback);
+          thanks.classList.add("shown");
           thanks.focus();
           return;
         }
