@@ -1,10 +1,11 @@
 """Admin: the vocabulary under one "Pencarian" menu; a new entry can be prefilled from the URL
 (?terms=… or ?query=…), which the "Pencarian warga" report links to from a zero-result query."""
 
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
 
-from .models import BestBetEntry, SearchTermEntry
+from .models import SERVICE_FIELDS, BestBetEntry, SearchTermEntry
 
 PREFILL_MAX = 100
 
@@ -46,11 +47,15 @@ class BestBetViewSet(SnippetViewSet):
     add_view_class = BestBetCreateView
     icon = "pick"
     menu_label = "Hasil unggulan"
-    list_display = ["query", "service_1", "expires", "live"]
+    # "Perlu perhatian": a pinned service was unpublished or deleted after the bet was published
+    list_display = ["query", "service_1", "expires", "live", Column("attention", label="Perlu perhatian")]
     list_filter = ["live"]
     search_fields = ["query", "note", "slug"]
     search_backend_name = None
     ordering = ["slug"]
+
+    def get_queryset(self, request):
+        return BestBetEntry.objects.select_related(*SERVICE_FIELDS)
 
 
 class SearchViewSetGroup(SnippetViewSetGroup):

@@ -97,3 +97,32 @@ def test_search_managers_group_can_edit_the_vocabulary():
         "change_bestbetentry",
         "access_admin",
     } <= codenames
+
+
+def test_a_best_bet_whose_service_is_unpublished_stops_pinning_it_and_needs_attention(demo, tmp_path, client):
+    from django.contrib.auth.models import User
+
+    ServicePage.objects.get(slug="bphtb").unpublish()
+    ServicePage.objects.get(slug="akta-kelahiran").unpublish()
+    # exporting (what every publish does) does not fail: the bets pin only what is still live
+    call_command("export_content", "--out", str(tmp_path / "out"), verbosity=0)
+    bets = tmp_path / "out" / "search" / "best-bets"
+    assert '"bphtb"' not in (bets / "pemutihan-pajak.json").read_text()
+    assert '"pendaftaran-npwpd"' in (bets / "pemutihan-pajak.json").read_text()
+    assert not (bets / "surat-lahir.json").exists()  # nothing live left to pin
+
+    partly, wholly = (
+        BestBetEntry.objects.get(slug="pemutihan-pajak"),
+        BestBetEntry.objects.get(slug="surat-lahir"),
+    )
+    assert "tidak terbit lagi: layanan lainnya tetap disematkan" in partly.attention
+    assert "tidak disematkan lagi di portal" in wholly.attention
+    assert "Akta Kelahiran" in wholly.attention or "akta" in wholly.attention.lower()
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    listing = client.get("/admin/snippets/vocabulary/bestbetentry/").content.decode()
+    assert "Perlu perhatian" in listing and "tidak disematkan lagi di portal" in listing
+
+    ServicePage.objects.get(slug="akta-kelahiran").save_revision().publish()
+    assert BestBetEntry.objects.get(slug="surat-lahir").attention == ""
+    call_command("export_content", "--out", str(tmp_path / "again"), verbosity=0)
+    assert (tmp_path / "again" / "search" / "best-bets" / "surat-lahir.json").exists()
