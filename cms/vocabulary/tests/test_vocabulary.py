@@ -126,3 +126,35 @@ def test_a_best_bet_whose_service_is_unpublished_stops_pinning_it_and_needs_atte
     assert BestBetEntry.objects.get(slug="surat-lahir").attention == ""
     call_command("export_content", "--out", str(tmp_path / "again"), verbosity=0)
     assert (tmp_path / "again" / "search" / "best-bets" / "surat-lahir.json").exists()
+
+
+BAD_ENTRIES = [
+    ("searchtermentry", {"kind": "sinonim", "terms": " , "}, "daftar istilah kosong"),
+    ("searchtermentry", {"kind": "sinonim", "terms": "a" * 61 + ", b"}, "lebih dari 60 karakter"),
+    ("searchtermentry", {"kind": "sinonim", "terms": "pajak ktp, pbb, ktp"}, "menggabungkan 2 set"),
+    ("bestbetentry", {"query": "beli tanah", "service_1": "bphtb"}, "belum terbit"),
+]
+
+
+def test_the_admin_form_shows_each_validation_message_and_saves_nothing(demo, client):
+    from django.contrib.auth.models import User
+
+    ServicePage.objects.get(slug="bphtb").unpublish()
+    manager = User.objects.create_user("pengelola", password="pw")
+    manager.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(manager)
+    before = SearchTermEntry.objects.count() + BestBetEntry.objects.count()
+    for model, fields, message in BAD_ENTRIES:
+        if "service_1" in fields:
+            fields = {**fields, "service_1": ServicePage.objects.get(slug=fields["service_1"]).pk}
+        answer = client.post(
+            f"/admin/snippets/vocabulary/{model}/add/",
+            {"note": "", "slug": "", **fields, "action-publish": "1"},
+        )
+        assert answer.status_code == 200, model  # the form again, with the message on it
+        page = answer.content.decode()
+        assert message in page, (model, fields)
+        if message.startswith("menggabungkan"):
+            count = int(page.split("menjadi satu set berisi ")[1].split(" ")[0])
+            assert count >= 3 and f"berisi {count} istilah" in page  # says how many terms
+    assert SearchTermEntry.objects.count() + BestBetEntry.objects.count() == before
