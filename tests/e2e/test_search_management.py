@@ -181,3 +181,6 @@ def test_unpublishing_a_pinned_service_publishes_and_the_best_bet_needs_attentio
     assert "Bea Perolehan" in rows[PARTLY[0]]
     assert "Penerbitan Akta Kelahiran" in rows[WHOLLY[0]]
     assert "tidak disematkan lagi di portal" in rows[WHOLLY[0]]
+    admin.locator("main tbody tr", has_text=WHOLLY[0]).locator("a[href*='/edit/']").first.click()
+    admin.wait_for_selector("#id_query")
+    assert "Perlu perhatian: «Penerbitan Akta Kelahiran» tidak terbit lagi" in admin.inner_text("body")

@@ -117,10 +117,18 @@ def test_a_best_bet_whose_service_is_unpublished_stops_pinning_it_and_needs_atte
     )
     assert "tidak terbit lagi: layanan lainnya tetap disematkan" in partly.attention
     assert "tidak disematkan lagi di portal" in wholly.attention
-    assert "Akta Kelahiran" in wholly.attention or "akta" in wholly.attention.lower()
+    assert "«Penerbitan Akta Kelahiran»" in wholly.attention
     client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
     listing = client.get("/admin/snippets/vocabulary/bestbetentry/").content.decode()
     assert "Perlu perhatian" in listing and "tidak disematkan lagi di portal" in listing
+    edit = client.get(f"/admin/snippets/vocabulary/bestbetentry/edit/{wholly.pk}/").content.decode()
+    assert "Perlu perhatian: «Penerbitan Akta Kelahiran» tidak terbit lagi" in edit
+    assert (
+        "Perlu perhatian"
+        not in client.get(
+            f"/admin/snippets/vocabulary/searchtermentry/edit/{SearchTermEntry.objects.first().pk}/"
+        ).content.decode()
+    )
 
     ServicePage.objects.get(slug="akta-kelahiran").save_revision().publish()
     assert BestBetEntry.objects.get(slug="surat-lahir").attention == ""
