@@ -135,6 +135,13 @@ def test_a_best_bet_whose_service_is_unpublished_stops_pinning_it_and_needs_atte
     call_command("export_content", "--out", str(tmp_path / "again"), verbosity=0)
     assert (tmp_path / "again" / "search" / "best-bets" / "surat-lahir.json").exists()
 
+    ServicePage.objects.get(slug="pendaftaran-npwpd").delete()  # the other service of the bet
+    partly = BestBetEntry.objects.get(slug="pemutihan-pajak")
+    assert partly.attention.startswith("layanan 1 (sudah dihapus), «Pelaporan dan Validasi Bea")
+    assert "tidak disematkan lagi di portal" in partly.attention
+    call_command("export_content", "--out", str(tmp_path / "deleted"), verbosity=0)
+    assert not (tmp_path / "deleted" / "search" / "best-bets" / "pemutihan-pajak.json").exists()
+
 
 BAD_ENTRIES = [
     ("searchtermentry", {"kind": "sinonim", "terms": " , "}, "daftar istilah kosong"),
