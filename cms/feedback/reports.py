@@ -65,7 +65,7 @@ def week_rows(today=None) -> dict[str, QueryRow]:
             row.searches += day.searches
             row.zero_results += day.zero_results
             row.opens += day.opens
-            services.setdefault(day.query, set()).update(day.opened_services)
+            services.setdefault(day.query, set()).update(day.opened_services, day.top_services)
         else:
             row.previous += day.searches
     for query, row in rows.items():
@@ -88,8 +88,8 @@ def user_service_ids(user) -> set[str] | None:
 
 def visible_to(row: QueryRow, allowed: set[str] | None) -> bool:
     """The one rule for every view and its CSV export: everything for ALL; for an OPD editor,
-    the queries that led to one of their services (a result of theirs was opened) and every
-    query that found nothing."""
+    the queries that led to one of their services (theirs came first in the results, or was
+    opened) and every query that found nothing."""
     return allowed is ALL or row.zero_results > 0 or bool(allowed.intersection(row.services))
 
 
@@ -170,8 +170,7 @@ class CitizenSearchReportView(ReportView):
         ]
         if user_service_ids(self.request.user) is not ALL:
             context["scope_note"] = (
-                "Anda melihat kueri yang membuka layanan OPD Anda dan semua kueri tanpa hasil. "
-                "Kueri yang hasilnya tidak dibuka siapa pun belum menunjuk layanan, jadi hanya "
-                "terlihat di sini bila juga pernah tanpa hasil."
+                "Anda melihat kueri yang mengarah ke layanan OPD Anda (layanan Anda muncul paling "
+                "atas di hasil atau dibuka warga) dan semua kueri tanpa hasil."
             )
         return context

@@ -69,6 +69,7 @@ def test_query_is_truncated_and_grouped_numbers_are_masked():
         ({"q": "ktp", "results": "3"}, 400, "'results'"),
         ({"q": "ktp", "results": 1, "cookie": "x"}, 400, "'cookie'"),
         ({"q": "ktp", "results": 1, "service": "<script>"}, 400, "'service'"),
+        ({"q": "ktp", "results": 1, "top": "Ahmad <b>"}, 400, "'top'"),
     ],
 )
 def test_bad_bodies_are_refused_clearly_and_nothing_is_stored(client, body, status, message):
@@ -173,25 +174,28 @@ def test_an_opd_editor_sees_queries_to_their_services_and_every_zero_result_quer
     post(client, {"q": "ktp elektronik", "results": 3, "opened": 1, "service": "ktp-el"})
     post(client, {"q": "pajak bumi", "results": 2})
     post(client, {"q": "pajak bumi", "results": 2, "opened": 1, "service": "pbb-p2-pembayaran"})
-    post(client, {"q": "akta lahir", "results": 2})  # nobody opened a result: no OPD to show it to
+    post(client, {"q": "akta lahir", "results": 2, "top": "akta-kelahiran"})  # Disdukcapil's first
+    post(client, {"q": "nomor pajak", "results": 2, "top": "pendaftaran-npwpd"})  # Bapenda's first
     post(client, {"q": "qwzx blorp", "results": 0})
     aggregate.flush()
 
     client.force_login(User.objects.get(username="editor-disdukcapil"))
     page = client.get("/admin/reports/pencarian-warga/").content.decode()
-    assert "ktp elektronik" in page and "qwzx blorp" in page
-    assert "pajak bumi" not in page and "akta lahir" not in page
+    assert "ktp elektronik" in page and "qwzx blorp" in page and "akta lahir" in page
+    assert "pajak bumi" not in page and "nomor pajak" not in page
     assert "data-report-scope" in page
     csv = report_csv(client, "teratas")
     assert "ktp elektronik,1,0,baru,0,1" in csv and "qwzx blorp,1,0,baru,1,0" in csv
-    assert "pajak bumi" not in csv and "akta lahir" not in csv
+    assert "akta lahir,1,0,baru,0,0" in csv
+    assert "pajak bumi" not in csv and "nomor pajak" not in csv
     assert "qwzx blorp" in report_csv(client, "tanpa-hasil")
-    unopened = report_csv(client, "tidak-dibuka")
-    assert "akta lahir" not in unopened and "pajak bumi" not in unopened
+    unopened = report_csv(client, "tidak-dibuka").splitlines()[1:]
+    assert [line.split(",")[0] for line in unopened] == ["akta lahir"]
+    assert SearchDay.objects.get(query="akta lahir").top_services == {"akta-kelahiran": 1}
 
     client.force_login(User.objects.get(username="admin"))
     csv = report_csv(client, "teratas")
-    assert all(q in csv for q in ("ktp elektronik", "pajak bumi", "akta lahir", "qwzx blorp"))
+    assert all(q in csv for q in ("ktp elektronik", "pajak bumi", "akta lahir", "nomor pajak", "qwzx blorp"))
     assert "data-report-scope" not in client.get("/admin/reports/pencarian-warga/").content.decode()
     unopened = report_csv(client, "tidak-dibuka").splitlines()[1:]
-    assert [line.split(",")[0] for line in unopened] == ["akta lahir"]
+    assert sorted(line.split(",")[0] for line in unopened) == ["akta lahir", "nomor pajak"]
