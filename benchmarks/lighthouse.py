@@ -75,20 +75,24 @@ def serve(portal: Path) -> tuple[str, WSGIServer]:
 
 def lighthouse(url: str, out: Path) -> dict[str, float]:
     flags = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
-    subprocess.run(
-        [
-            str(LIGHTHOUSE),
-            url,
-            "--quiet",
-            "--output=json",
-            f"--output-path={out}",
-            f"--only-categories={','.join(CATEGORIES)}",
-            f"--chrome-flags={flags}",
-        ],
-        env=dict(os.environ, CHROME_PATH=CHROME),
-        check=True,
-        timeout=300,
-    )
+    for attempt in (1, 2):  # Lighthouse sometimes loses the trace (NO_NAVSTART): one more try
+        done = subprocess.run(
+            [
+                str(LIGHTHOUSE),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={out}",
+                f"--only-categories={','.join(CATEGORIES)}",
+                f"--chrome-flags={flags}",
+            ],
+            env=dict(os.environ, CHROME_PATH=CHROME),
+            timeout=300,
+        )
+        if done.returncode == 0:
+            break
+        if attempt == 2:
+            done.check_returncode()
     report = json.loads(out.read_text())
     scores = {c: round(report["categories"][c]["score"] * 100) for c in CATEGORIES}
     scores["cls"] = report["audits"]["cumulative-layout-shift"]["numericValue"]
