@@ -51,6 +51,9 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 PORTAL_DIR = Path(os.environ.get("PORTAL_DIR", DATA_DIR / "portal"))
+# The largest request body the CMS accepts (admin forms, image and document uploads); a larger
+# one is answered 413 by the front door before it is read (cms/portal/serving.py).
+REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(32 * 1024 * 1024)))
 # How often each server process looks whether a publish made a new build live (one readlink).
 PORTAL_WATCH_SECONDS = float(os.environ.get("PORTAL_WATCH_SECONDS", "0.2"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -13,5 +13,10 @@ from django.conf import settings  # noqa: E402  (settings are configured by get_
 from cms.portal.serving import PortalApp  # noqa: E402
 
 # The portal at / (PORTAL_DIR, swapped atomically by build_portal); Django for the rest.
-application = PortalApp(django_application, settings.PORTAL_DIR, settings.PORTAL_WATCH_SECONDS)
+application = PortalApp(
+    django_application,
+    settings.PORTAL_DIR,
+    watch_seconds=settings.PORTAL_WATCH_SECONDS,
+    max_body=settings.REQUEST_MAX_BODY_BYTES,
+)
 application.live()  # scan the live build now (before gunicorn forks, when preloading)

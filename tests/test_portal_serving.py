@@ -48,6 +48,7 @@ def server(request, shared_catalogue, build_shared_portal):
         SANTER_DATA_DIR=str(data),
         DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}",
         WEB_CONCURRENCY="2",  # as on a 2-core server: a publish must reach every process
+        REQUEST_MAX_BODY_BYTES=str(1024 * 1024),
         GUNICORN_WORKER_CLASS=worker_class,
     )
     gunicorn = Path(sys.executable).parent / "gunicorn"
@@ -182,3 +183,43 @@ def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue, tmp_
     body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
     assert statuses == ["200 OK"]
     assert b"Judul 2" in body
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(server, request):
+    """A 50 MB upload announced to the admin is answered 413 at once, without sending the body;
+    a chunked body over the limit too; a small form still reaches Django (its CSRF refusal)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=5)
+    conn.putrequest("POST", "/admin/login/")
+    conn.putheader("Content-Type", "application/x-www-form-urlencoded")
+    conn.putheader("Content-Length", str(50 * 1024 * 1024))
+    conn.endheaders()  # and no body: the answer must not wait for it
+    response = conn.getresponse()
+    assert response.status == 413
+    assert "Permintaan terlalu besar: paling banyak 1 MB" in response.read().decode()
+    conn.close()
+
+    small = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=10)
+    small.request(
+        "POST",
+        "/admin/login/",
+        body=b"username=a&password=b",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    answer = small.getresponse()
+    answer.read()
+    assert answer.status == 403  # Django's CSRF check: the request got through the front door
+    small.close()
+
+    if "asgi" not in request.node.callspec.id:
+        return  # gunicorn's own WSGI worker streams a chunked body to Django, which reads it lazily
+    chunked = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=10)
+    chunks = (b"x" * 65536 for _ in range(32))  # 2 MB, no Content-Length
+    chunked.request(
+        "POST",
+        "/admin/login/",
+        body=chunks,
+        encode_chunked=True,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert chunked.getresponse().status == 413
+    chunked.close()

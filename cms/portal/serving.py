@@ -329,9 +329,18 @@ class LivePortal:
 class _PortalFront:
     """What both front doors hold: Django (`application`) and the live portal build."""
 
-    def __init__(self, application, portal_dir: str | os.PathLike, watch_seconds: float = 0.2):
+    def __init__(
+        self,
+        application,
+        portal_dir: str | os.PathLike,
+        watch_seconds: float = 0.2,
+        max_body: int = 32 * 1024 * 1024,
+    ):
         self.application = application
         self.portal = LivePortal(portal_dir, watch_seconds)
+        # Django's ASGI handler spools a whole request body to disk before any view can refuse it:
+        # a larger body is refused here, before it is read.
+        self.max_body = max_body
 
     def live(self) -> BuildFiles | None:
         return self.portal.files()
@@ -343,6 +352,10 @@ class PortalApp(_PortalFront):
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith(DJANGO_PREFIXES):
+            length = environ.get("CONTENT_LENGTH") or "0"
+            if length.isdigit() and int(length) > self.max_body:
+                start_response("413 Content Too Large", [("Content-Type", "text/plain; charset=utf-8")])
+                return [too_large_message(self.max_body)]
             return self.application(environ, start_response)
         method = environ["REQUEST_METHOD"]
         files, reply = self.portal.answer(decode_path_info(path), method, environ)
@@ -386,7 +399,12 @@ class PortalASGI(_PortalFront):
             from cms.feedback.asgi import search_report  # Django is set up by now
 
             return await search_report(scope, receive, send)  # beacons: on the loop, not via Django
-        if scope["type"] != "http" or path.startswith(DJANGO_PREFIXES):
+        if scope["type"] == "http" and path.startswith(DJANGO_PREFIXES):
+            receive = await _bounded_body(scope, receive, self.max_body)
+            if receive is None:
+                return await _send_too_large(send, self.max_body)
+            return await self.application(scope, receive, send)
+        if scope["type"] != "http":
             return await self.application(scope, receive, send)
         request = _request_headers(scope)
         files, reply = await self.portal.answer_async(path, scope["method"], request)
@@ -395,6 +413,56 @@ class PortalASGI(_PortalFront):
         if reply is None:  # no build yet, or one without a 404 page
             return await self.application(scope, receive, send)
         await _send(files, reply, send)
+
+
+def too_large_message(limit: int) -> bytes:
+    return f"Permintaan terlalu besar: paling banyak {limit // (1024 * 1024)} MB.\n".encode()
+
+
+async def _bounded_body(scope, receive, limit: int):
+    """`receive` for Django, or None when the body is over `limit` bytes.
+
+    A declared Content-Length is checked before anything is read; a chunked body (no length)
+    is read here up to the limit and then replayed to Django.
+    """
+    length = None
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = int(value) if value.isdigit() else None
+            break
+    else:
+        if not any(name == b"transfer-encoding" for name, _ in scope["headers"]):
+            return receive  # no body at all
+    if length is not None:
+        return receive if length <= limit else None
+    messages, size = [], 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        if size > limit:
+            return None
+        if not message.get("more_body"):
+            break
+    replay = iter(messages)
+
+    async def replayed():
+        return next(replay, None) or await receive()
+
+    return replayed
+
+
+async def _send_too_large(send, limit: int) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")],
+        }
+    )
+    await send({"type": "http.response.body", "body": too_large_message(limit)})
 
 
 async def _send(files: BuildFiles, reply: Reply, send) -> None:
