@@ -4,7 +4,8 @@ A reviewer (publishing is theirs: OPD editors submit, reviewers publish) sets a 
 schedule dialog of the edit view's status panel, with a changed summary, and schedules it. Until
 that time the live portal keeps the old text; after it, the portal page and its search show the
 change within the publish budget without anyone pressing anything: the publish worker runs
-Wagtail's scheduled publishing. The same for an expiry time: the service leaves the portal.
+Wagtail's scheduled publishing. The same for an expiry time: the service leaves the portal. And
+an OPD editor's schedule, which takes effect when a reviewer approves the change.
 
 The admin's date-time fields take whole minutes in the site's time zone (settings.TIME_ZONE, the
 demo users have no time zone of their own), so a schedule is the next whole minute at least
@@ -188,3 +189,48 @@ def test_a_reviewer_sets_an_expiry_time_and_the_service_leaves_the_portal_at_its
     page.goto(explorer)  # the editors see why it is gone
     assert "kadaluarsa" in page.locator("main tr", has_text=EXPIRING_TITLE).inner_text().lower()
     print(f"expiry → gone from the portal in {late:.1f} s")
+
+
+EDITOR = "editor-disdukcapil"
+REVIEWED_SERVICE = "kartu-identitas-anak"  # Disdukcapil's
+REVIEWED_TITLE = "Penerbitan Kartu Identitas Anak"
+REVIEWED_WORD = "vantrel"
+REVIEWED_SUMMARY = f"Kartu Identitas Anak kini dicetak dengan kode {REVIEWED_WORD} di kantor kelurahan."
+
+
+def test_an_editor_schedules_a_change_a_reviewer_approves_it_and_it_goes_live_at_its_time(
+    production_server, admin_page, chromium
+):
+    """OPD editors may set a schedule but not publish: it takes effect when a reviewer approves."""
+    path = f"/layanan/{REVIEWED_SERVICE}/"
+    editor = admin_page(EDITOR)
+    editor.goto(f"/admin/pages/{page_id(production_server, REVIEWED_SERVICE)}/edit/")
+    editor.fill("textarea[name=summary]", REVIEWED_SUMMARY)
+    go_live = next_minute(lead=45)  # two people's steps before it
+    schedule(editor, "go_live_at", go_live)
+    open_menu_action(editor, "action-submit")
+    editor.wait_for_url(re.compile(r"/admin/pages/\d+/$"))
+    assert "dikirim untuk moderasi" in editor.inner_text(".messages")
+
+    reviewer = admin_page(REVIEWER)
+    task = reviewer.locator("#awaiting-review-section tr", has_text=REVIEWED_TITLE)
+    task.wait_for()
+    task.locator("[data-w-dropdown-target=toggle]").first.click()
+    task.locator("button:has-text('Menyetujui')").click()
+    task.wait_for(state="detached")
+    reviewer.goto(f"/admin/pages/{page_id(production_server, 'disdukcapil')}/")  # the OPD's services
+    row = reviewer.locator("main tr", has_text=REVIEWED_TITLE)
+    assert "terbit + terjadwal" in row.inner_text().lower()  # approved: now it waits for its time
+
+    assert seconds_until(go_live) > 1, f"the steps took too long: {-seconds_until(go_live):.1f} s late"
+    live = requests.get(production_server.base_url + path, timeout=10).text
+    assert REVIEWED_WORD not in live
+
+    time.sleep(max(seconds_until(go_live), 0))
+    production_server.wait_for_portal(path, REVIEWED_WORD, timeout=PUBLISH_BUDGET + 5)
+    late = -seconds_until(go_live)
+    assert late < PUBLISH_BUDGET, f"live {late:.1f} s after the go-live time"
+    portal = chromium.new_page(base_url=production_server.base_url)
+    assert any(path in h for h in search_hrefs(portal, REVIEWED_WORD))
+    portal.close()
+    print(f"approved, then go-live → live portal page in {late:.1f} s")
