@@ -14,7 +14,6 @@ MIN_LEAD seconds ahead: each test waits between MIN_LEAD and a minute more than 
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from datetime import datetime, timedelta
@@ -23,7 +22,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from django.conf import settings
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.test_editorial_journeys import open_menu_action, page_id
 
@@ -52,6 +50,24 @@ def seconds_until(moment: datetime) -> float:
     return (moment - datetime.now(moment.tzinfo)).total_seconds()
 
 
+def close_date_time_picker(dialog) -> None:
+    """The picker opened over the dialog's button: close it as a person does, by clicking beside it,
+    on the dialog's note at its top (Escape would close the dialog, emptying its fields); again if
+    it opens late or again, as it can on a busy machine."""
+    picker = dialog.page.locator(".xdsoft_datetimepicker:visible")
+    quiet = 0
+    for _ in range(20):
+        if picker.count():
+            quiet = 0
+            dialog.locator(".w-dialog__message-heading").click()
+        else:
+            quiet += 1
+            if quiet == 3:
+                return
+        dialog.page.wait_for_timeout(200)
+    raise AssertionError("the date-time picker does not close")
+
+
 def schedule(page, field: str, moment: datetime) -> None:
     """Type a time into the schedule dialog of the edit view's status panel and save the schedule."""
     page.click("[data-side-panel-toggle=status]")
@@ -60,24 +76,16 @@ def schedule(page, field: str, moment: datetime) -> None:
     dialog.locator("h2", has_text="Atur jadwal terbit").wait_for()
     value = moment.strftime("%Y-%m-%d %H:%M")
     dialog.locator(f"input[name={field}]").fill(value)
-    # The date-time picker opened over the dialog's button: close it as a person does, by clicking
-    # beside it, on the dialog's note at its top (Escape would close the dialog, emptying its fields).
-    # (Again if it opened only after that click, as it can on a busy machine.)
-    picker = page.locator(".xdsoft_datetimepicker:visible").first
-    for _ in range(5):
-        dialog.locator(".w-dialog__message-heading").click()
-        with contextlib.suppress(PlaywrightTimeout):
-            picker.wait_for(state="hidden", timeout=2000)
-            break
-    assert not picker.count(), "the date-time picker does not close"
-    assert dialog.locator(f"input[name={field}]").input_value() == value
+    close_date_time_picker(dialog)
     # Wagtail autosaves the edit form half a second after a change; saving the schedule while
     # that request is on its way makes the late autosave be refused (400 "would overwrite a newer
     # version"), harmless to the editor but an error the suite reports. A person sees "Tersimpan".
     page.wait_for_timeout(1000)
     page.locator("#w-autosave-indicator:not([data-w-autosave-state-value=saving])").wait_for(state="attached")
-    dialog.locator("button:has-text('Simpan jadwal')").click()
-    page.wait_for_load_state()
+    close_date_time_picker(dialog)  # in case it opened again meanwhile
+    assert dialog.locator(f"input[name={field}]").input_value() == value
+    with page.expect_navigation():  # the whole edit form is saved as a draft, then shown again
+        dialog.locator("button:has-text('Simpan jadwal')").click()
 
 
 def search_hrefs(portal, words: str, reload: bool = False) -> list[str]:
