@@ -30,6 +30,7 @@ class _Sums:
     opens: int = 0
     ranks: Counter = field(default_factory=Counter)
     services: Counter = field(default_factory=Counter)
+    tops: Counter = field(default_factory=Counter)
 
 
 _lock = threading.Lock()
@@ -42,14 +43,17 @@ def today() -> date:
     return datetime.now(WITA).date()
 
 
-def add(query: str, results: int, opened: int | None, service: str | None) -> None:
-    """Count one finished search (opened=None) or one opened result (its rank)."""
+def add(query: str, results: int, opened: int | None, service: str | None, top: str | None = None) -> None:
+    """Count one finished search (opened=None; `top`: its first result) or one opened result
+    (its rank and `service`)."""
     with _lock:
         sums = _pending[(today(), query)]
         if opened is None:
             sums.searches += 1
             if results == 0:
                 sums.zero_results += 1
+            elif top:
+                sums.tops[top] += 1
         else:
             sums.opens += 1
             sums.ranks[str(opened)] += 1
@@ -100,6 +104,7 @@ def flush() -> int:
                         row.opens += sums.opens
                         row.opens_by_rank = dict(Counter(row.opens_by_rank) + sums.ranks)
                         row.opened_services = dict(Counter(row.opened_services) + sums.services)
+                        row.top_services = dict(Counter(row.top_services) + sums.tops)
                         row.save()
                 break
             except IntegrityError:  # another process created the same row: read it and add again
@@ -114,6 +119,7 @@ def flush() -> int:
                 mine.opens += sums.opens
                 mine.ranks.update(sums.ranks)
                 mine.services.update(sums.services)
+                mine.tops.update(sums.tops)
         raise
     return len(batch)
 

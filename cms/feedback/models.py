@@ -8,7 +8,7 @@ from django.db import models
 
 class SearchDay(models.Model):
     """One normalised, scrubbed query on one day (WITA): how often, how often with no result,
-    and how often each result rank / service was opened."""
+    which service came first in the results, and how often each result rank / service was opened."""
 
     day = models.DateField("tanggal")
     query = models.CharField("kueri", max_length=100)
@@ -17,6 +17,7 @@ class SearchDay(models.Model):
     opens = models.PositiveIntegerField("hasil dibuka", default=0)
     opens_by_rank = models.JSONField("dibuka per peringkat", default=dict)  # {"1": 3, "2": 1}
     opened_services = models.JSONField("layanan yang dibuka", default=dict)  # {"ktp-el": 3}
+    top_services = models.JSONField("layanan di hasil pertama", default=dict)  # {"ktp-el": 5}
 
     class Meta:
         verbose_name = "pencarian harian"

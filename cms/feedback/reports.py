@@ -65,7 +65,7 @@ def week_rows(today=None) -> dict[str, QueryRow]:
             row.searches += day.searches
             row.zero_results += day.zero_results
             row.opens += day.opens
-            services.setdefault(day.query, set()).update(day.opened_services)
+            services.setdefault(day.query, set()).update(day.opened_services, day.top_services)
         else:
             row.previous += day.searches
     for query, row in rows.items():
@@ -84,6 +84,13 @@ def user_service_ids(user) -> set[str] | None:
     for opd in OpdPage.objects.filter(slug__in=slugs):
         ids.update(ServicePage.objects.descendant_of(opd).values_list("slug", flat=True))
     return ids
+
+
+def visible_to(row: QueryRow, allowed: set[str] | None) -> bool:
+    """The one rule for every view and its CSV export: everything for ALL; for an OPD editor,
+    the queries that led to one of their services (theirs came first in the results, or was
+    opened) and every query that found nothing."""
+    return allowed is ALL or row.zero_results > 0 or bool(allowed.intersection(row.services))
 
 
 class CitizenSearchReportView(ReportView):
@@ -127,8 +134,8 @@ class CitizenSearchReportView(ReportView):
         return f"pencarian-warga-{self.view}"
 
     def get_queryset(self):
-        rows = list(week_rows().values())
         allowed = user_service_ids(self.request.user)
+        rows = [r for r in week_rows().values() if visible_to(r, allowed)]
         view = self.view
         if view == "tanpa-hasil":
             rows = [r for r in rows if r.zero_results]
@@ -149,9 +156,7 @@ class CitizenSearchReportView(ReportView):
                         + "?"
                         + urlencode({"query": row.query})
                     )
-            return rows  # every zero-result query, whoever asks
-        if allowed is not ALL:
-            rows = [r for r in rows if allowed.intersection(r.services)]
+            return rows
         if view == "tidak-dibuka":
             rows = [r for r in rows if r.searches > r.zero_results and not r.opens]
         rows.sort(key=lambda r: (-r.searches, r.query))
@@ -163,4 +168,9 @@ class CitizenSearchReportView(ReportView):
         context["report_views"] = [
             (key, label, f"{base}?tampilan={key}", key == self.view) for key, label in VIEWS.items()
         ]
+        if user_service_ids(self.request.user) is not ALL:
+            context["scope_note"] = (
+                "Anda melihat kueri yang mengarah ke layanan OPD Anda (layanan Anda muncul paling "
+                "atas di hasil atau dibuka warga) dan semua kueri tanpa hasil."
+            )
         return context

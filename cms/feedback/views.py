@@ -22,6 +22,7 @@ from .scrub import clean_query
 
 MAX_QUERY_LENGTH = 100
 MAX_BODY_BYTES = 2048
+SERVICE_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class SearchReport(BaseModel):
@@ -32,7 +33,8 @@ class SearchReport(BaseModel):
     q: str = Field(min_length=1, max_length=500)
     results: int = Field(ge=0, le=1_000_000)
     opened: int | None = Field(default=None, ge=1, le=1000)  # rank of the opened result, 1 = first
-    service: str | None = Field(default=None, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)
+    service: str | None = Field(default=None, pattern=SERVICE_ID, max_length=100)  # the opened one
+    top: str | None = Field(default=None, pattern=SERVICE_ID, max_length=100)  # the first result
 
 
 def problem(status: int, message: str) -> JsonResponse:
@@ -71,7 +73,7 @@ def accept_report(request, body: bytes) -> tuple[int, dict | None]:
         return 400, {"error": schema_error(exc)}
     query = clean_query(report.q, MAX_QUERY_LENGTH)
     if query:
-        aggregate.add(query, report.results, report.opened, report.service)
+        aggregate.add(query, report.results, report.opened, report.service, report.top)
     return 204, None
 
 

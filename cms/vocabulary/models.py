@@ -228,6 +228,27 @@ class BestBetEntry(VocabularyEntry):
             f"search/best-bets/{self.slug}.json",
         )
 
+    @property
+    def attention(self) -> str:
+        """Why the bet no longer pins all the services an editor chose ("" when it does): one
+        was unpublished or deleted since. The portal then pins only the live ones (see
+        exporting.add_vocabulary), and none at all when none is left."""
+        gone = [f"«{page.title}»" for page in self.services() if not page.live]
+        if self.pk is not None and self.service_1 is None:
+            gone.insert(0, "layanan 1 (sudah dihapus)")
+        if not gone:
+            return ""
+        left = any(page.live for page in self.services())
+        pinned = (
+            "layanan lainnya tetap disematkan"
+            if left
+            else "hasil unggulan ini tidak disematkan lagi di portal"
+        )
+        return (
+            f"{', '.join(gone)} tidak terbit lagi: {pinned}. Pilih layanan yang terbit atau hapus "
+            "hasil unggulan ini."
+        )
+
     def check_references(self) -> None:
         for name in SERVICE_FIELDS:
             page = getattr(self, name)

@@ -1,10 +1,12 @@
 """Admin: the vocabulary under one "Pencarian" menu; a new entry can be prefilled from the URL
 (?terms=… or ?query=…), which the "Pencarian warga" report links to from a zero-result query."""
 
+from django.contrib import messages
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet, SnippetViewSetGroup
 
-from .models import BestBetEntry, SearchTermEntry
+from .models import SERVICE_FIELDS, BestBetEntry, SearchTermEntry
 
 PREFILL_MAX = 100
 
@@ -29,6 +31,15 @@ class BestBetCreateView(PrefilledCreateView):
     prefill_fields = ("query",)
 
 
+class BestBetEditView(EditView):
+    """Opening a best bet whose service went away says so at the top, before anything is changed."""
+
+    def get(self, request, *args, **kwargs):
+        if attention := self.object.attention:
+            messages.warning(request, f"Perlu perhatian: {attention}")
+        return super().get(request, *args, **kwargs)
+
+
 class SearchTermViewSet(SnippetViewSet):
     model = SearchTermEntry
     add_view_class = SearchTermCreateView
@@ -44,13 +55,18 @@ class SearchTermViewSet(SnippetViewSet):
 class BestBetViewSet(SnippetViewSet):
     model = BestBetEntry
     add_view_class = BestBetCreateView
+    edit_view_class = BestBetEditView
     icon = "pick"
     menu_label = "Hasil unggulan"
-    list_display = ["query", "service_1", "expires", "live"]
+    # "Perlu perhatian": a pinned service was unpublished or deleted after the bet was published
+    list_display = ["query", "service_1", "expires", "live", Column("attention", label="Perlu perhatian")]
     list_filter = ["live"]
     search_fields = ["query", "note", "slug"]
     search_backend_name = None
     ordering = ["slug"]
+
+    def get_queryset(self, request):
+        return BestBetEntry.objects.select_related(*SERVICE_FIELDS)
 
 
 class SearchViewSetGroup(SnippetViewSetGroup):

@@ -66,7 +66,7 @@
       if (mine !== generation) return;
       while (list.firstChild) list.removeChild(list.firstChild);
       cards.forEach(function (card) { list.appendChild(item(window.SanterSearch.url("service", card[0]), card[1])); });
-      report.searched(query, cards.length);
+      report.searched(query, cards.length, false, cards.length ? cards[0][0] : null);
       list.appendChild(item(window.SanterSearch.url("search") + "?q=" + encodeURIComponent(query),
         cards.length ? "Semua hasil untuk \u201c" + query + "\u201d" : "Cari \u201c" + query + "\u201d"));
       list.hidden = false;

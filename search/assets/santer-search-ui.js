@@ -148,7 +148,7 @@
       results.appendChild(list);
       more.hidden = total <= shown.length;
       status.textContent = total + " layanan ditemukan untuk \u201c" + state.query + "\u201d.";
-      if (!filtered) report.searched(state.query, total, reportNow);
+      if (!filtered) report.searched(state.query, total, reportNow, shown[0][0]);
     } else if (state.query) {
       report.searched(state.query, 0, reportNow);
       status.textContent = "Tidak ada layanan yang cocok dengan \u201c" + state.query + "\u201d.";

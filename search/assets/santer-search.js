@@ -395,7 +395,9 @@
 
   // Reports finished searches to the portal's search-report endpoint (data-search-log) with
   // navigator.sendBeacon: the query as typed (lower case, single spaces; the server scrubs and
-  // truncates it), the number of results and, when one is opened, its rank. A query still being
+  // truncates it), the number of results, the service id of the first result (so that the OPD
+  // whose service came first sees the query even when nobody opened it) and, when one is opened,
+  // its rank and service. A query still being
   // typed is not a finished search: it is sent once it has settled, or when the page is left.
   var SETTLE_MS = 2000;
   function Reporter(url) {
@@ -416,12 +418,13 @@
     // text/plain: a CORS-safelisted type, so an endpoint on another host needs no preflight
     navigator.sendBeacon(this.url, new Blob([JSON.stringify(data)], { type: "text/plain" }));
   };
-  Reporter.prototype.searched = function (query, results, now) {
+  Reporter.prototype.searched = function (query, results, now, top) {
     var q = String(query).toLowerCase().replace(/\s+/g, " ").trim();
     // the same search shown again (more results, a filter) is not another search
     if (!q || (!this.pending && this.last && this.last.q === q && this.last.results === results)) return;
     var self = this;
     this.pending = { q: q, results: results };
+    if (results && top) this.pending.top = top;
     clearTimeout(this.timer);
     if (now) this.flush(); else this.timer = setTimeout(function () { self.flush(); }, SETTLE_MS);
   };

@@ -1,7 +1,7 @@
 """The production web server (cms/gunicorn.conf.py) over real sockets: what browsers and API
 clients rely on, on every kind of route. gunicorn's former asgi worker failed the first of these."""
 
-import time
+import functools
 
 import pytest
 import requests
@@ -48,10 +48,15 @@ def test_graceful_restart_fails_no_request(production_server):
 
 
 def test_an_api_client_reads_pages_and_searches_on_one_connection(production_server):
-    """requests.Session (one keep-alive connection): the page list, 100 service details, 50 searches."""
+    """requests.Session (one keep-alive connection): the page list, 100 service details, 50 searches.
+
+    The defect this guards against (the second request on a kept-alive connection never answered)
+    shows as a request timing out; how fast the answers come is the benchmarks' business."""
     base = production_server.base_url
     session = requests.Session()
-    started = time.monotonic()
+    session.request = functools.partial(session.request, timeout=10)
+    connections = []
+    session.hooks["response"].append(lambda r, *a, **k: connections.append(r.raw.connection))
     ids, total = [], None
     while total is None or len(ids) < total:  # the API's pages of 20 (WAGTAILAPI_LIMIT_MAX)
         listing = session.get(
@@ -81,6 +86,5 @@ def test_an_api_client_reads_pages_and_searches_on_one_connection(production_ser
     for n in range(50):
         search = session.get(f"{base}/api/search", params={"q": words[n % len(words)]})
         statuses.append(search.status_code)
-    took = time.monotonic() - started
     assert set(statuses) == {200}
-    assert took < 10, f"{len(statuses)} requests after the listing took {took:.1f} s"
+    assert None not in connections and len(set(map(id, connections))) == 1, "more than one connection"

@@ -69,6 +69,7 @@ def test_query_is_truncated_and_grouped_numbers_are_masked():
         ({"q": "ktp", "results": "3"}, 400, "'results'"),
         ({"q": "ktp", "results": 1, "cookie": "x"}, 400, "'cookie'"),
         ({"q": "ktp", "results": 1, "service": "<script>"}, 400, "'service'"),
+        ({"q": "ktp", "results": 1, "top": "Ahmad <b>"}, 400, "'top'"),
     ],
 )
 def test_bad_bodies_are_refused_clearly_and_nothing_is_stored(client, body, status, message):
@@ -155,3 +156,46 @@ def test_the_asgi_front_door_answers_reports_itself_with_the_same_rules():
     assert status == 400 and "bukan JSON" in json.loads(body)["error"]
     aggregate.flush()
     assert list(SearchDay.objects.values_list("query", "zero_results")) == [("akta [telepon]", 1)]
+
+
+def report_csv(client, view: str) -> str:
+    export = client.get(f"/admin/reports/pencarian-warga/?tampilan={view}&export=csv")
+    return b"".join(export.streaming_content).decode("utf-8-sig")
+
+
+def test_an_opd_editor_sees_queries_to_their_services_and_every_zero_result_query(client):
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    call_command("import_catalogue", str(Path(__file__).resolve().parents[3] / "content"), verbosity=0)
+    call_command("setup_demo", verbosity=0)
+    post(client, {"q": "ktp elektronik", "results": 3})
+    post(client, {"q": "ktp elektronik", "results": 3, "opened": 1, "service": "ktp-el"})
+    post(client, {"q": "pajak bumi", "results": 2})
+    post(client, {"q": "pajak bumi", "results": 2, "opened": 1, "service": "pbb-p2-pembayaran"})
+    post(client, {"q": "akta lahir", "results": 2, "top": "akta-kelahiran"})  # Disdukcapil's first
+    post(client, {"q": "nomor pajak", "results": 2, "top": "pendaftaran-npwpd"})  # Bapenda's first
+    post(client, {"q": "qwzx blorp", "results": 0})
+    aggregate.flush()
+
+    client.force_login(User.objects.get(username="editor-disdukcapil"))
+    page = client.get("/admin/reports/pencarian-warga/").content.decode()
+    assert "ktp elektronik" in page and "qwzx blorp" in page and "akta lahir" in page
+    assert "pajak bumi" not in page and "nomor pajak" not in page
+    assert "data-report-scope" in page
+    csv = report_csv(client, "teratas")
+    assert "ktp elektronik,1,0,baru,0,1" in csv and "qwzx blorp,1,0,baru,1,0" in csv
+    assert "akta lahir,1,0,baru,0,0" in csv
+    assert "pajak bumi" not in csv and "nomor pajak" not in csv
+    assert "qwzx blorp" in report_csv(client, "tanpa-hasil")
+    unopened = report_csv(client, "tidak-dibuka").splitlines()[1:]
+    assert [line.split(",")[0] for line in unopened] == ["akta lahir"]
+    assert SearchDay.objects.get(query="akta lahir").top_services == {"akta-kelahiran": 1}
+
+    client.force_login(User.objects.get(username="admin"))
+    csv = report_csv(client, "teratas")
+    assert all(q in csv for q in ("ktp elektronik", "pajak bumi", "akta lahir", "nomor pajak", "qwzx blorp"))
+    assert "data-report-scope" not in client.get("/admin/reports/pencarian-warga/").content.decode()
+    unopened = report_csv(client, "tidak-dibuka").splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in unopened) == ["akta lahir", "nomor pajak"]

@@ -97,3 +97,79 @@ def test_search_managers_group_can_edit_the_vocabulary():
         "change_bestbetentry",
         "access_admin",
     } <= codenames
+
+
+def test_a_best_bet_whose_service_is_unpublished_stops_pinning_it_and_needs_attention(demo, tmp_path, client):
+    from django.contrib.auth.models import User
+
+    ServicePage.objects.get(slug="bphtb").unpublish()
+    ServicePage.objects.get(slug="akta-kelahiran").unpublish()
+    # exporting (what every publish does) does not fail: the bets pin only what is still live
+    call_command("export_content", "--out", str(tmp_path / "out"), verbosity=0)
+    bets = tmp_path / "out" / "search" / "best-bets"
+    assert '"bphtb"' not in (bets / "pemutihan-pajak.json").read_text()
+    assert '"pendaftaran-npwpd"' in (bets / "pemutihan-pajak.json").read_text()
+    assert not (bets / "surat-lahir.json").exists()  # nothing live left to pin
+
+    partly, wholly = (
+        BestBetEntry.objects.get(slug="pemutihan-pajak"),
+        BestBetEntry.objects.get(slug="surat-lahir"),
+    )
+    assert "tidak terbit lagi: layanan lainnya tetap disematkan" in partly.attention
+    assert "tidak disematkan lagi di portal" in wholly.attention
+    assert "«Penerbitan Akta Kelahiran»" in wholly.attention
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    listing = client.get("/admin/snippets/vocabulary/bestbetentry/").content.decode()
+    assert "Perlu perhatian" in listing and "tidak disematkan lagi di portal" in listing
+    edit = client.get(f"/admin/snippets/vocabulary/bestbetentry/edit/{wholly.pk}/").content.decode()
+    assert "Perlu perhatian: «Penerbitan Akta Kelahiran» tidak terbit lagi" in edit
+    assert (
+        "Perlu perhatian"
+        not in client.get(
+            f"/admin/snippets/vocabulary/searchtermentry/edit/{SearchTermEntry.objects.first().pk}/"
+        ).content.decode()
+    )
+
+    ServicePage.objects.get(slug="akta-kelahiran").save_revision().publish()
+    assert BestBetEntry.objects.get(slug="surat-lahir").attention == ""
+    call_command("export_content", "--out", str(tmp_path / "again"), verbosity=0)
+    assert (tmp_path / "again" / "search" / "best-bets" / "surat-lahir.json").exists()
+
+    ServicePage.objects.get(slug="pendaftaran-npwpd").delete()  # the other service of the bet
+    partly = BestBetEntry.objects.get(slug="pemutihan-pajak")
+    assert partly.attention.startswith("layanan 1 (sudah dihapus), «Pelaporan dan Validasi Bea")
+    assert "tidak disematkan lagi di portal" in partly.attention
+    call_command("export_content", "--out", str(tmp_path / "deleted"), verbosity=0)
+    assert not (tmp_path / "deleted" / "search" / "best-bets" / "pemutihan-pajak.json").exists()
+
+
+BAD_ENTRIES = [
+    ("searchtermentry", {"kind": "sinonim", "terms": " , "}, "daftar istilah kosong"),
+    ("searchtermentry", {"kind": "sinonim", "terms": "a" * 61 + ", b"}, "lebih dari 60 karakter"),
+    ("searchtermentry", {"kind": "sinonim", "terms": "pajak ktp, pbb, ktp"}, "menggabungkan 2 set"),
+    ("bestbetentry", {"query": "beli tanah", "service_1": "bphtb"}, "belum terbit"),
+]
+
+
+def test_the_admin_form_shows_each_validation_message_and_saves_nothing(demo, client):
+    from django.contrib.auth.models import User
+
+    ServicePage.objects.get(slug="bphtb").unpublish()
+    manager = User.objects.create_user("pengelola", password="pw")
+    manager.groups.add(Group.objects.get(name=GROUP_NAME))
+    client.force_login(manager)
+    before = SearchTermEntry.objects.count() + BestBetEntry.objects.count()
+    for model, fields, message in BAD_ENTRIES:
+        if "service_1" in fields:
+            fields = {**fields, "service_1": ServicePage.objects.get(slug=fields["service_1"]).pk}
+        answer = client.post(
+            f"/admin/snippets/vocabulary/{model}/add/",
+            {"note": "", "slug": "", **fields, "action-publish": "1"},
+        )
+        assert answer.status_code == 200, model  # the form again, with the message on it
+        page = answer.content.decode()
+        assert message in page, (model, fields)
+        if message.startswith("menggabungkan"):
+            count = int(page.split("menjadi satu set berisi ")[1].split(" ")[0])
+            assert count >= 3 and f"berisi {count} istilah" in page  # says how many terms
+    assert SearchTermEntry.objects.count() + BestBetEntry.objects.count() == before
