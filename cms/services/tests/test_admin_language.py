@@ -7,11 +7,13 @@ Each screen is checked both ways: the Indonesian text is there and the English i
 import gettext
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,16 @@ def test_workflow_states_for_editor_and_reviewer(editor, editor_client, imported
         ["Minta perubahan", "Setujui dengan komentar", "Tugas dikirim oleh"],
         ["Request changes", "Approve with comment", "Task submitted by"],
     )
+
+
+def test_scheduled_change_of_a_live_page_in_the_explorer(client, imported, reviewer):
+    """Wagtail's id_ID misspells this status ("akitf + terjadwal"); the project's catalogue corrects it."""
+    akta = imported["akta"]
+    akta.go_live_at = timezone.now() + timedelta(hours=1)
+    akta.save_revision().publish()  # live already: this version waits for its time
+    client.force_login(reviewer)
+    html = client.get(reverse("wagtailadmin_explore", args=[akta.get_parent().id])).content.decode()
+    assert_indonesian(html, ["terbit + terjadwal"], ["akitf", "live + scheduled"])
 
 
 def test_login_page(client):
