@@ -88,16 +88,37 @@ class PageProblems:
         return [p for p in self.found if not any(a in p for a in self.allowed)]
 
 
-@pytest.fixture
-def admin_page(chromium, production_server):
-    contexts = []
+class CheckedPages:
+    """The browser pages a test opens, each in a fresh context; closing them fails the test if any
+    page had a problem (PageProblems) the test did not allow."""
 
-    def log_in(username: str, password: str = DEMO_PASSWORD):
-        context = chromium.new_context(base_url=production_server.base_url, locale="id-ID")
-        context.set_default_timeout(30000)  # a busy machine: the admin can take seconds
+    def __init__(self, chromium, base_url: str, what: str):
+        self.chromium, self.base_url, self.what = chromium, base_url, what
+        self.opened = []
+
+    def open(self, allow: tuple[str, ...] = (), timeout: int = 30000, **context_options):
+        context = self.chromium.new_context(base_url=self.base_url, locale="id-ID", **context_options)
+        context.set_default_timeout(timeout)  # a busy machine: the admin can take seconds
         page = context.new_page()
         page.problems = PageProblems(page)
-        contexts.append((context, page))
+        for fragment in allow:
+            page.problems.allow(fragment)
+        self.opened.append((context, page))
+        return page
+
+    def close(self) -> None:
+        problems = {page.url: found for _, page in self.opened if (found := page.problems.unexpected())}
+        for context, _ in self.opened:
+            context.close()
+        assert not problems, f"{self.what} had errors: {problems}"
+
+
+@pytest.fixture
+def admin_page(chromium, production_server):
+    pages = CheckedPages(chromium, production_server.base_url, "admin pages")
+
+    def log_in(username: str, password: str = DEMO_PASSWORD):
+        page = pages.open()
         page.goto("/admin/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
@@ -106,12 +127,7 @@ def admin_page(chromium, production_server):
         return page
 
     yield log_in
-    problems = {}
-    for context, page in contexts:
-        if found := page.problems.unexpected():
-            problems[page.url] = found
-        context.close()
-    assert not problems, f"admin pages had errors: {problems}"
+    pages.close()
 
 
 AXE = PROJECT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"

@@ -13,7 +13,7 @@ import time
 import pyotp
 import pytest
 
-from tests.e2e.conftest import PageProblems
+from tests.e2e.conftest import CheckedPages
 from tests.e2e.production import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -25,25 +25,10 @@ EDITOR = "editor-disdukcapil"
 def new_page(chromium, production_server):
     """A fresh, signed-out browser per call (the shared admin_page signs in itself); fails the test on
     any script error, failed request or error answer other than the lock-out page's own 429."""
-    contexts = []
-
-    def open_page():
-        # An editor in Samarinda (WITA); Wagtail's account page matches the browser's zone to its list.
-        context = chromium.new_context(
-            base_url=production_server.base_url, locale="id-ID", timezone_id="Asia/Makassar"
-        )
-        context.set_default_timeout(15000)
-        page = context.new_page()
-        page.problems = PageProblems(page)
-        page.problems.allow("429")
-        contexts.append((context, page))
-        return page
-
-    yield open_page
-    problems = {page.url: page.problems.unexpected() for _, page in contexts if page.problems.unexpected()}
-    for context, _ in contexts:
-        context.close()
-    assert not problems, f"admin pages had errors: {problems}"
+    pages = CheckedPages(chromium, production_server.base_url, "admin pages")
+    # An editor in Samarinda (WITA); Wagtail's account page matches the browser's zone to its list.
+    yield lambda: pages.open(allow=("429",), timeout=15000, timezone_id="Asia/Makassar")
+    pages.close()
 
 
 def submit_login(page, username: str, password: str) -> None:

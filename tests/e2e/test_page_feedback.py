@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import PageProblems
+from tests.e2e.conftest import CheckedPages
 from tests.e2e.production import data_env, manage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -75,23 +75,9 @@ def stored(server, service: str) -> tuple[int, int, list[str]]:
 @pytest.fixture
 def citizen(chromium, production_server):
     """A citizen's browser page on the portal (the real CSP applies); fails on any page problem."""
-    opened = []
-
-    def open_page(javascript: bool = True):
-        context = chromium.new_context(
-            base_url=production_server.base_url, locale="id-ID", java_script_enabled=javascript
-        )
-        context.set_default_timeout(30000)
-        page = context.new_page()
-        page.problems = PageProblems(page)
-        opened.append((context, page))
-        return page
-
-    yield open_page
-    problems = {page.url: page.problems.unexpected() for _, page in opened if page.problems.unexpected()}
-    for context, _ in opened:
-        context.close()
-    assert not problems, f"portal pages had errors: {problems}"
+    pages = CheckedPages(chromium, production_server.base_url, "portal pages")
+    yield lambda javascript=True: pages.open(java_script_enabled=javascript)
+    pages.close()
 
 
 def test_tidak_with_a_comment_is_sent_in_place_with_javascript(citizen, production_server):
