@@ -11,8 +11,8 @@ cloned from ../shared/catalogue/samarinda with new ids and titles), then in chil
   written, gzip- and brotli-compressed);
 - santer warm: the same catalogue again (unchanged pages are hard-linked from the live build);
 - santer 1 edit: one service retitled (what a publish does);
-- with --feedback: cold and 1 edit again with a feedback URL (the form on every service page and a
-  thank-you page per service), into a folder of its own;
+- with --feedback: cold and 1 edit again with a feedback URL (the form on every service page),
+  into a folder of its own;
 - hugo: the same services as Markdown files with front matter and the same page kinds
   (service pages, OPD/category/life-event lists, home, sitemap), `hugo --quiet`.
 Peak memory is the child's maximum resident set (getrusage of children); files and disk are those
