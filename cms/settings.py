@@ -56,6 +56,8 @@ PORTAL_DIR = Path(os.environ.get("PORTAL_DIR", DATA_DIR / "portal"))
 REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(32 * 1024 * 1024)))
 # How often each server process looks whether a publish made a new build live (one readlink).
 PORTAL_WATCH_SECONDS = float(os.environ.get("PORTAL_WATCH_SECONDS", "0.2"))
+# How long a request waits for that scan before the previous build answers it instead.
+PORTAL_SWITCH_WAIT_SECONDS = float(os.environ.get("PORTAL_SWITCH_WAIT_SECONDS", "1.0"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")

@@ -17,6 +17,7 @@ application = PortalApp(
     django_application,
     settings.PORTAL_DIR,
     watch_seconds=settings.PORTAL_WATCH_SECONDS,
+    switch_wait=settings.PORTAL_SWITCH_WAIT_SECONDS,
     max_body=settings.REQUEST_MAX_BODY_BYTES,
 )
 application.live()  # scan the live build now (before gunicorn forks, when preloading)

@@ -192,14 +192,18 @@ class LivePortal:
     Every process serving the portal watches the symlink (one readlink(2) every
     `watch_seconds`) and scans a new build as soon as it is live, so a process that had no
     request for a while is not behind. A request that arrives while the scan is under way
-    waits for it (the ASGI front door awaits it without blocking its event loop): once any
-    process has answered from the new build, no process answers from the old one — an
-    editor who sees a change live never gets the page from before on the next request.
+    waits for it, up to `max_wait` (the ASGI front door awaits it without blocking its event
+    loop): once any process has answered from the new build, no process answers from the old
+    one — an editor who sees a change live does not get the page from before on the next
+    request — unless a scan takes longer than `max_wait` (then the old build answers meanwhile).
     """
 
-    def __init__(self, portal_dir: str | os.PathLike, watch_seconds: float = 0.2):
+    def __init__(self, portal_dir: str | os.PathLike, watch_seconds: float = 0.2, max_wait: float = 1.0):
         self.portal_dir = str(Path(portal_dir).absolute())
         self.watch_seconds = watch_seconds
+        # A request waits at most this long for a scan (a big build on a saturated machine): then it
+        # is answered from the previous build, complete and consistent, rather than time out.
+        self.max_wait = max_wait
         self._live: tuple[str | None, BuildFiles | None] = (None, None)
         # The build served before the live one: a page another server process still serves from
         # it asks this process for its content-hashed files (as nginx falls back to builds/.previous).
@@ -214,8 +218,9 @@ class LivePortal:
         """The live build's files, scanned first if a publish has just switched to it."""
         current = self._target()
         if current != self._live[0]:
-            with contextlib.suppress(Exception):  # a failed scan: keep answering from the last build
-                self._scan(current).result()
+            # A failed scan, or one slower than max_wait: keep answering from the last build.
+            with contextlib.suppress(Exception):
+                self._scan(current).result(timeout=self.max_wait)
         return self._live[1]
 
     async def files_async(self) -> BuildFiles | None:
@@ -223,7 +228,8 @@ class LivePortal:
         current = self._target()
         if current != self._live[0]:
             with contextlib.suppress(Exception):
-                await asyncio.wrap_future(self._scan(current))
+                scan = asyncio.wrap_future(self._scan(current))
+                await asyncio.wait_for(asyncio.shield(scan), self.max_wait)
         return self._live[1]
 
     def switch_now(self) -> BuildFiles | None:
@@ -335,9 +341,10 @@ class _PortalFront:
         portal_dir: str | os.PathLike,
         watch_seconds: float = 0.2,
         max_body: int = 32 * 1024 * 1024,
+        switch_wait: float = 1.0,
     ):
         self.application = application
-        self.portal = LivePortal(portal_dir, watch_seconds)
+        self.portal = LivePortal(portal_dir, watch_seconds, switch_wait)
         # Django's ASGI handler spools a whole request body to disk before any view can refuse it:
         # a larger body is refused here, before it is read.
         self.max_body = max_body
