@@ -12,16 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
 
 django_application = get_asgi_application()
 
-from django.conf import settings  # noqa: E402  (settings are configured by get_asgi_application)
-
 from cms.portal.serving import PortalASGI  # noqa: E402
 
 # The portal at / (PORTAL_DIR, swapped atomically by build_portal); Django for the rest.
-application = PortalASGI(
-    django_application,
-    settings.PORTAL_DIR,
-    watch_seconds=settings.PORTAL_WATCH_SECONDS,
-    switch_wait=settings.PORTAL_SWITCH_WAIT_SECONDS,
-    max_body=settings.REQUEST_MAX_BODY_BYTES,
-)
+application = PortalASGI.from_settings(django_application)
 application.live()  # scan the live build now (before gunicorn forks, when preloading)

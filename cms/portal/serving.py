@@ -349,6 +349,19 @@ class _PortalFront:
         # a larger body is refused here, before it is read.
         self.max_body = max_body
 
+    @classmethod
+    def from_settings(cls, application):
+        """The front door as cms/settings.py configures it (cms/asgi.py, cms/wsgi.py)."""
+        from django.conf import settings
+
+        return cls(
+            application,
+            settings.PORTAL_DIR,
+            watch_seconds=settings.PORTAL_WATCH_SECONDS,
+            max_body=settings.REQUEST_MAX_BODY_BYTES,
+            switch_wait=settings.PORTAL_SWITCH_WAIT_SECONDS,
+        )
+
     def live(self) -> BuildFiles | None:
         return self.portal.files()
 
