@@ -49,6 +49,19 @@ class PageFeedbackDay(models.Model):
     def __str__(self) -> str:
         return f"{self.day} {self.service}"
 
+    @classmethod
+    def not_helpful_since(cls, service_ids: list[str], since) -> dict[str, int]:
+        """How many "Tidak" answers each service (by catalogue id) received since `since` (a date)."""
+        counts = dict.fromkeys(service_ids, 0)
+        rows = (
+            cls.objects.filter(service__in=service_ids, day__gte=since)
+            .values("service")
+            .annotate(total=models.Sum("not_helpful"))
+        )
+        for row in rows:
+            counts[row["service"]] = row["total"] or 0
+        return counts
+
 
 class PageComment(models.Model):
     """A citizen's "Apa yang kurang?", scrubbed (see scrub.py) and kept as plain text: the day it

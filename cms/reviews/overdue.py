@@ -2,7 +2,7 @@
 
 "Overdue": nobody confirmed the content for REVIEW_PERIOD_MONTHS (a publication or
 "Masih benar" counts, cms.services.reviews). The report adds services whose app link is down
-(cms.links) and services with many "Tidak" answers (cms.reviews.feedback). An OPD editor sees
+(cms.links) and services with many "Tidak" answers (cms.feedback). An OPD editor sees
 their own OPDs (cms.links.scope); on the dashboard each editor sees the overdue services they
 answer for: those they are the responsible editor of, and those of their OPDs with none.
 """
@@ -16,12 +16,11 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
 
+from cms.feedback.models import PageFeedbackDay
 from cms.links.models import LinkStatus
 from cms.links.scope import ALL, visible_opd_slugs
 from cms.services.models import OpdEditorGroup, OpdPage, ServicePage, opd_holding
 from cms.services.reviews import overdue_before, today
-
-from .feedback import not_helpful_counts
 
 PROBLEMS = {
     "lewat": "Lewat masa periksa",
@@ -83,7 +82,7 @@ class ReviewRow:
     page: ServicePage
     opd_name: str = ""
     problems: list[str] = field(default_factory=list)
-    not_helpful: int | None = None
+    not_helpful: int = 0
 
     # Read by the report's columns and its spreadsheet export.
     @property
@@ -113,10 +112,6 @@ class ReviewRow:
     def problem_text(self) -> str:
         return "; ".join(self.problems)
 
-    @property
-    def not_helpful_text(self) -> str:
-        return "–" if self.not_helpful is None else str(self.not_helpful)
-
 
 def review_rows(user, problem: str = "", opd: str = "") -> list[ReviewRow]:
     """The report: every visible live service with at least one problem (or the one asked for)."""
@@ -127,7 +122,7 @@ def review_rows(user, problem: str = "", opd: str = "") -> list[ReviewRow]:
     cutoff = overdue_before()
     down = down_service_ids()
     pages = list(services)
-    counts = not_helpful_counts(
+    counts = PageFeedbackDay.not_helpful_since(
         [p.slug for p in pages], today() - timedelta(days=settings.REVIEW_NOT_HELPFUL_DAYS)
     )
     opds = {o.path: o for o in OpdPage.objects.all()}
@@ -146,7 +141,7 @@ def review_rows(user, problem: str = "", opd: str = "") -> list[ReviewRow]:
                 page,
                 opd_name=holder.title if holder else "",
                 problems=[problem_label(name) for name, hit in found.items() if hit],
-                not_helpful=counts.get(page.slug),
+                not_helpful=counts[page.slug],
             )
         )
     return rows

@@ -90,8 +90,7 @@ class ReviewReportView(ReportView):
         Column("last_reviewed_text", label=_("Terakhir diperiksa")),
         Column("responsible", label=_("Penanggung jawab")),
         Column("problem_text", label=_("Masalah")),
-        # Connected to the page feedback (cms.reviews.feedback): "–" until it records answers.
-        Column("not_helpful_text", label=_("Jawaban \u201cTidak\u201d")),
+        Column("not_helpful", label=_("Jawaban \u201cTidak\u201d")),
     ]
     list_export = ["opd_name", "service_id", "title", "last_reviewed", "responsible", "problem_text"]
     export_headings = {
