@@ -309,10 +309,7 @@ class LivePortal:
     def _watch_loop(self) -> None:
         while True:
             time.sleep(self.watch_seconds)
-            current = self._target()
-            if current != self._live[0]:
-                with contextlib.suppress(Exception):
-                    self._scan(current).result()
+            self.files()  # starts the scan of a new build (or joins the one under way)
 
     def _load(self, current: str | None) -> None:
         with self._loading:
