@@ -204,7 +204,7 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
     service = catalogue.services["ktp-el-pemula"]
     titles = [f"{service.title} (versi {n})" for n in range(21)]
     problems, seen, stop_reading = [], set(), threading.Event()
-    switches = [0]  # builds made live so far
+    started, finished = [0], [0]  # builds begun / returned so far (a build retires the one two back)
 
     def read():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
@@ -221,12 +221,15 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
                 digest = re.search(r"\.([0-9a-f]{10,})\.", asset).group(1)
                 if response.status != 200 or digest not in _digests(content):
                     problems.append((asset, response.status))
-            switches_before = switches[0]
+            finished_before = finished[0]
             response, live = fetch(port, "/_search/santer-search-live.js", connection=conn)
             response, meta = fetch(port, search_meta(live), connection=conn)
             # The live build's and the previous build's index are served; a pointer read two or
-            # more switches ago names a retired build's index (a known limit, in the README).
-            if (response.status != 200 or not meta.startswith(b"{")) and switches[0] - switches_before < 2:
+            # more switches ago names a retired build's index (a known limit, in the README). The
+            # pointer named a build at least as new as the last one finished before it was read, and
+            # that build is retired only once a build two later has begun.
+            retired_meanwhile = started[0] - finished_before >= 2
+            if (response.status != 200 or not meta.startswith(b"{")) and not retired_meanwhile:
                 problems.append(("search index", response.status))
 
     reader = threading.Thread(target=read)
@@ -234,10 +237,11 @@ def test_publishes_never_let_nginx_serve_a_mix_of_two_builds(stack):
     try:
         for title in titles[1:]:
             services = dict(catalogue.services, **{service.id: dataclasses.replace(service, title=title)})
+            started[0] += 1
             build_portal(
                 dataclasses.replace(catalogue, services=services), stack["portal"], SITE_URL, search=True
             )
-            switches[0] += 1
+            finished[0] += 1
     finally:
         stop_reading.set()
         reader.join(timeout=60)
