@@ -10,8 +10,10 @@ database in a temporary folder). wrk asks for a service page with --page-clients
 connections and reports its latency percentiles; in the second run a second wrk posts search
 reports to /api/laporan-pencarian from --beacon-clients connections at the same time. The rate
 limit is raised out of the way (SEARCH_LOG_RATE), so every beacon is validated, scrubbed and
-counted. Each beacon client pauses --beacon-interval-ms between reports (default 5 s: 500 visitors
-each finishing a search every 5 s, about 100 reports/s); 0 makes it a flood that saturates the
+counted. Each beacon client pauses between reports a random time that averages
+--beacon-interval-ms (uniform from 0 to twice that; default 5 s: 500 visitors each finishing a
+search every 5 s or so, about 100 reports/s, not all at the same instant as a fixed pause makes
+wrk's clients do); 0 makes it a flood that saturates the
 machine's CPUs, which no endpoint survives without slowing the pages beside it. The goal
 (issue 10): the pages' p99 rises by at most 10 %. wrk, the server and other people's work share
 the machine's CPUs: read the ratio. With --feedback-clients, a third wrk posts "Apakah informasi ini
@@ -61,8 +63,8 @@ request = function()
   end
   return wrk.format(nil, nil, nil, body)
 end
-delay = function()
-  return INTERVAL_MS
+delay = function()  -- visitors do not search in lock-step: a random pause, INTERVAL_MS on average
+  return math.random(0, 2 * INTERVAL_MS)
 end
 """
 POST_LUA = """
@@ -75,8 +77,8 @@ request = function()
   local body = '{"q":"' .. queries[n % #queries + 1] .. '","results":' .. (n % 4) .. '}'
   return wrk.format(nil, nil, nil, body)
 end
-delay = function()
-  return INTERVAL_MS
+delay = function()  -- visitors do not search in lock-step: a random pause, INTERVAL_MS on average
+  return math.random(0, 2 * INTERVAL_MS)
 end
 """
 
