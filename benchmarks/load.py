@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load.py                     # 500 connections, 60 s
     .venv/bin/python benchmarks/load.py --connections 200 --seconds 20
+    .venv/bin/python benchmarks/load.py --front app       # only the app server alone (make run)
 
 Starts the production set-up over a fresh demo data folder (tests/e2e/production.py: gunicorn
 with cms/gunicorn.conf.py and `manage.py publish_worker`), then runs one wrk per kind of route at
@@ -12,6 +13,11 @@ revision, published as a reviewer would: the worker then switches the live porta
 Each wrk's Lua script checks every answer: a portal page must be complete (end with </html>) and
 never a 404 during the switch-overs. Prints requests/s, p50/p99/max latency, socket errors,
 timeouts, non-2xx, incomplete pages and 404s per kind of route. Needs wrk (apt-get install wrk).
+
+Two fronts, one after the other over the same data: the app server alone (`make run`: gunicorn
+answers everything) and deploy/nginx/santer.conf in front of it (the production recipe: nginx
+serves the portal folder itself and proxies Django's prefixes). Portal pages and search files are
+what nginx takes off the Python processes; the API and admin rows go through to gunicorn in both.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+
+from deploy import local_nginx  # noqa: E402
 
 # Share of the connections per kind of route.
 MIX = {
@@ -83,8 +91,9 @@ def route_paths(server) -> dict[str, tuple[bool, list[str]]]:
         pages.append("/" if folder == "." else f"/{folder}/")
     assets = sorted(
         "/" + p.relative_to(portal).as_posix()
-        # Not the index fragments (_search/<hash>/…): each publish names them anew in the new pages.
-        for p in [*portal.glob("_search/*.js"), *portal.glob("assets/*.css")]
+        # The search's live pointer (a fixed name), not the files it names: each publish names
+        # a new index, and the build two publishes back is retired with its files.
+        for p in [portal / "_search" / "santer-search-live.js", *portal.glob("assets/*.css")]
     )
     return {
         "portal pages": (True, pages),
@@ -105,71 +114,118 @@ def admin_cookie(base: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in session.cookies.items())
 
 
-def publisher(env: dict[str, str], stop: threading.Event, every: float, log: list[str]) -> None:
-    """Publishes a changed summary of one service after another, every `every` seconds, in Django."""
-    os.environ.update({k: env[k] for k in ("SANTER_DATA_DIR", "DATABASE_URL", "PORTAL_DIR", "SITE_URL")})
+def publisher(every: float) -> None:
+    """Publishes a changed summary of one service after another, every `every` seconds, until
+    stopped (SIGTERM); one line per publish. Run as a child process in the front's environment."""
+    import signal
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings")
     import django
 
     django.setup()
     from cms.services.models import ServicePage
 
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     pages = list(ServicePage.objects.live().order_by("path"))
     n = 0
     while not stop.wait(every):
         page = pages[n % len(pages)].get_latest_revision_as_object()
         page.summary = f"{page.summary.split(' [rev')[0]} [rev {n}]"
         page.save_revision().publish()
-        log.append(f"{time.strftime('%H:%M:%S')} published {page.slug}")
+        print(f"{time.strftime('%H:%M:%S')} published {page.slug}", flush=True)
         n += 1
 
 
 def run(args) -> None:
-    from tests.e2e.production import ProductionServer, make_demo_data
+    from tests.e2e.production import make_demo_data
 
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
+    fronts = ["app", "nginx"] if args.front == "both" else [args.front]
+    if "nginx" in fronts and not local_nginx.available():
+        raise SystemExit("nginx with brotli_static is not installed (scripts/setup.sh installs it)")
     with tempfile.TemporaryDirectory(prefix="santer-load-") as tmp:
         tmp = Path(tmp)
-        data = tmp / "data"
+        tmp.chmod(0o755)  # nginx's workers run as an unprivileged user and read the portal folder
+        prepared = tmp / "prepared"
         if args.demo_data:  # a folder made by make_demo_data earlier: copied, never changed
-            shutil.copytree(args.demo_data, data, symlinks=True)
+            shutil.copytree(args.demo_data, prepared, symlinks=True)
         else:
             print("preparing the demo data folder (migrate, import content/, build) …", flush=True)
-            make_demo_data(data)
-        server = ProductionServer(data)
-        server.start_web()
-        server.start_worker()
+            make_demo_data(prepared)
+        for front in fronts:
+            data = tmp / f"data-{front}"
+            shutil.copytree(prepared, data, symlinks=True)
+            run_front(args, front, tmp, data)
+
+
+def run_front(args, front: str, tmp: Path, data: Path) -> None:
+    from tests.e2e.production import ProductionServer, free_port
+
+    server = ProductionServer(data)
+    server.start_web()
+    server.start_worker()
+    nginx = None
+    try:
+        base_url = server.base_url
+        if front == "nginx":
+            port = free_port()
+            nginx_dir = tmp / "nginx"
+            nginx_dir.mkdir(exist_ok=True)
+            nginx = local_nginx.start(nginx_dir, port, server.portal, server.port)
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_up(base_url, nginx)
+        routes = route_paths(server)
+        cookie = admin_cookie(base_url)
+        script = tmp / "santer.lua"
+        script.write_text(LUA)
+        publishing = subprocess.Popen(
+            [sys.executable, __file__, "--publisher", str(args.publish_every)],
+            cwd=PROJECT,
+            env=dict(server.env, LOG_LEVEL="WARNING"),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        runs = {}
+        for kind, share in MIX.items():
+            html, paths = routes[kind]
+            connections = max(2, round(args.connections * share))
+            command = ["wrk", "-t1", f"-c{connections}", f"-d{args.seconds}s", "--timeout", "10s"]
+            command += ["--latency", "-s", str(script)]
+            if kind.startswith("admin"):
+                command += ["-H", f"Cookie: {cookie}"]
+            if kind == "search assets":
+                command += ["-H", "Accept-Encoding: gzip, br"]
+            command += [base_url, "--", "html" if html else "-", *paths]
+            runs[kind] = (connections, subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        results = {kind: (c, p.communicate()[0]) for kind, (c, p) in runs.items()}
+        publishing.terminate()
+        published = publishing.communicate(timeout=60)[0].splitlines()
+        report(results, args, published, front)
+        failed_updates = server.manage("shell", "-c", FAILED_RUNS).strip().splitlines()[-1]
+        print(f"portal updates during the run: {failed_updates}")
+    finally:
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(20)
+        server.stop()
+
+
+def wait_until_up(base_url: str, process) -> None:
+    import requests
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"nginx exited: {process.stderr.read().decode()[-2000:]}")
         try:
-            routes = route_paths(server)
-            cookie = admin_cookie(server.base_url)
-            script = tmp / "santer.lua"
-            script.write_text(LUA)
-            stop, published = threading.Event(), []
-            thread = threading.Thread(
-                target=publisher, args=(server.env, stop, args.publish_every, published)
-            )
-            thread.start()
-            runs = {}
-            for kind, share in MIX.items():
-                html, paths = routes[kind]
-                connections = max(2, round(args.connections * share))
-                command = ["wrk", "-t1", f"-c{connections}", f"-d{args.seconds}s", "--timeout", "10s"]
-                command += ["--latency", "-s", str(script)]
-                if kind.startswith("admin"):
-                    command += ["-H", f"Cookie: {cookie}"]
-                if kind == "search assets":
-                    command += ["-H", "Accept-Encoding: gzip, br"]
-                command += [server.base_url, "--", "html" if html else "-", *paths]
-                runs[kind] = (connections, subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
-            results = {kind: (c, p.communicate()[0]) for kind, (c, p) in runs.items()}
-            stop.set()
-            thread.join()
-            report(results, args, published)
-            failed_updates = server.manage("shell", "-c", FAILED_RUNS).strip()
-            print(f"portal updates during the run: {failed_updates}")
-        finally:
-            server.stop()
+            if requests.get(base_url + "/", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("nginx did not start")
 
 
 FAILED_RUNS = (
@@ -179,9 +235,10 @@ FAILED_RUNS = (
 )
 
 
-def report(results, args, published) -> None:
+def report(results, args, published, front: str) -> None:
+    where = "nginx (deploy/nginx/santer.conf) in front of gunicorn" if front == "nginx" else "gunicorn alone"
     print(
-        f"\n{args.connections} keep-alive connections for {args.seconds} s on loopback,"
+        f"\n{where}: {args.connections} keep-alive connections for {args.seconds} s on loopback,"
         f" {os.cpu_count()} CPUs (shared with other work), a change published every"
         f" {args.publish_every:.0f} s ({len(published)} publishes)"
     )
@@ -235,7 +292,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--publish-every", type=float, default=5.0, help="seconds between published changes")
     parser.add_argument("--demo-data", type=Path, help="copy this folder made by make_demo_data")
-    run(parser.parse_args())
+    parser.add_argument(
+        "--front",
+        choices=["app", "nginx", "both"],
+        default="both",
+        help="who answers the clients: the app server alone, nginx in front of it, or both in turn",
+    )
+    parser.add_argument("--publisher", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.publisher:
+        publisher(args.publisher)
+    else:
+        run(args)
 
 
 if __name__ == "__main__":
