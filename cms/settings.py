@@ -73,8 +73,9 @@ GUNICORN_THREADS = env_number("GUNICORN_THREADS", 2, int)
 GUNICORN_ACCESS_LOG = os.environ.get("GUNICORN_ACCESS_LOG") or None
 
 # Publish queue (cms.publishing): a burst of publishes becomes one portal update.
-PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.2)  # quiet period before an update
-# Publishes that join a waiting update (several editors at once) wait for this much quiet.
+PUBLISH_DEBOUNCE_SECONDS = env_number("PUBLISH_DEBOUNCE_SECONDS", 0.05)  # quiet period before an update
+# Publishes that join a waiting update, or come while one runs or just after it started (several
+# editors at once), wait for this much quiet.
 PUBLISH_BURST_QUIET_SECONDS = env_number("PUBLISH_BURST_QUIET_SECONDS", 1.5)
 PUBLISH_MAX_WAIT_SECONDS = env_number("PUBLISH_MAX_WAIT_SECONDS", 5.0)  # longest a request waits in a burst
 PUBLISH_RETRY_SECONDS = env_number("PUBLISH_RETRY_SECONDS", 60)  # the worker retries a failed update after

@@ -2,8 +2,8 @@
 
 Cheap and safe: the rate limit is checked first (django-ratelimit, per client address, counted in
 the server process's memory, see CACHES in cms/settings.py; the address is only a hashed, expiring
-cache key, never stored), then the body size (413), then a strict schema (400, with the reason in Indonesian). The
-report itself is only added to an in-memory counter (see aggregate.py): 204 at once.
+cache key, never stored), then the body size (413), then a strict schema (400, with the reason in
+Indonesian). The report itself is only added to an in-memory counter (see aggregate.py): 204 at once.
 """
 
 from __future__ import annotations

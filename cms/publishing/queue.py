@@ -3,11 +3,12 @@
 Every publish, unpublish, move or delete calls `request_portal_update`. After the
 transaction commits, the request enqueues an update that starts after a short quiet period
 (PUBLISH_DEBOUNCE_SECONDS: one editor's publish is live at once), or joins the pending one.
-A request that joins shows that several editors are at work: it pushes the start back by
-the longer PUBLISH_BURST_QUIET_SECONDS, never beyond PUBLISH_MAX_WAIT_SECONDS after the
-task was queued, so that a burst (twenty editors within five seconds) becomes one update
-besides the first, not one per gap between two publishes. An update reads the whole
-published state when it runs — so nothing a folded request asked for is lost.
+A request that joins, or that comes while an update is running or started moments ago, shows
+that several editors are at work: it waits for the longer PUBLISH_BURST_QUIET_SECONDS of quiet,
+never beyond PUBLISH_MAX_WAIT_SECONDS after its task was queued, so that a burst (twenty editors
+within five seconds) becomes one update besides the first, not one per gap between two publishes.
+An update reads the whole published state when it runs — so nothing a folded request asked for is
+lost.
 
 The worker's two django-tasks tasks live here too: `update_portal` (run by
 `manage.py publish_worker`) and the periodic `check_links_task`.
@@ -141,7 +142,20 @@ def enqueue_update(reasons: list[str]) -> None:
             )
             if joined:
                 return
-    update_portal.using(run_after=now + debounce()).enqueue(reasons)
+    quiet = min(burst_quiet(), max_wait()) if _update_started_since(now - burst_quiet()) else debounce()
+    update_portal.using(run_after=now + quiet).enqueue(reasons)
+
+
+def _update_started_since(moment) -> bool:
+    """An update is running, or one started after `moment` (another editor's publish)."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        Q(status="RUNNING") | Q(started_at__gte=moment),
+        task_path=update_portal.module_path,
+        queue_name=PORTAL_QUEUE,
+    ).exists()
 
 
 def fold_pending(into_reasons: list[str]) -> list[str]:

@@ -2,9 +2,12 @@
 
 import os
 import shutil
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cms.publishing.models import PublishRun
@@ -82,6 +85,32 @@ def test_burst_of_ten_publishes_gives_one_update(portal, django_capture_on_commi
     assert PublishRun.objects.count() == runs_before + 1
     for n, page in enumerate(ServicePage.objects.order_by("slug")[:5]):
         assert f"Layanan {n} versi 1" in page_html(portal, page.slug)
+
+
+def test_a_lone_publish_starts_at_once_and_one_just_after_another_update_waits_for_quiet(
+    portal, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLISH_DEBOUNCE_SECONDS = 0.05
+    settings.PUBLISH_BURST_QUIET_SECONDS = 1.5
+    settings.PUBLISH_MAX_WAIT_SECONDS = 5
+    updates = DBTaskResult.objects.filter(queue_name=PORTAL_QUEUE)
+
+    def delay_of_the_waiting_update() -> float:
+        task = updates.get(status="READY")
+        return (task.run_after - task.enqueued_at).total_seconds()
+
+    # The import's update started moments ago: another editor is at work, so wait for quiet.
+    publish(ServicePage.objects.get(slug="pbg"), django_capture_on_commit_callbacks, title="PBG baru")
+    assert delay_of_the_waiting_update() == pytest.approx(1.5, abs=0.1)
+    assert run_ready(PORTAL_QUEUE) == 0  # not yet due
+
+    updates.filter(status="READY").delete()
+    updates.update(started_at=timezone.now() - timedelta(minutes=5))  # the last update: long ago
+    publish(ServicePage.objects.get(slug="nib"), django_capture_on_commit_callbacks, title="NIB baru")
+    assert delay_of_the_waiting_update() == pytest.approx(0.05, abs=0.1)
+    time.sleep(0.1)
+    assert run_ready(PORTAL_QUEUE) == 1
+    assert "NIB baru" in page_html(portal, "nib")
 
 
 def test_unpublish_move_and_delete_reach_the_portal(portal, django_capture_on_commit_callbacks):
