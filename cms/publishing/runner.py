@@ -99,6 +99,7 @@ def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
     if _delay_note:
         run.error = "\n".join(filter(None, [_delay_note, run.error]))
         _delay_note = ""
+    if run.status == PublishRun.Status.SUCCEEDED:
         logger.info(
             "portal update %s: catalogue %.2f s (%d service pages re-exported); build %s (%s)",
             run.pk,
