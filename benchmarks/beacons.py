@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/beacons.py --rounds 3       # alternate, print medians
     .venv/bin/python benchmarks/beacons.py --seconds 10 --beacon-clients 100   # a quick look
     .venv/bin/python benchmarks/beacons.py --feedback-clients 50   # page-feedback answers too
+    .venv/bin/python benchmarks/beacons.py --front nginx    # the production recipe (deploy/)
 
 One gunicorn as the README runs it (cms/gunicorn.conf.py, the demo catalogue's portal, a SQLite
 database in a temporary folder). wrk asks for a service page with --page-clients keep-alive
@@ -19,6 +20,8 @@ machine's CPUs, which no endpoint survives without slowing the pages beside it. 
 the machine's CPUs: read the ratio. With --feedback-clients, a third wrk posts "Apakah informasi ini
 membantu?" answers (plain form posts to /api/masukan, one in four with a comment to scrub; the same
 pause) in a third run beside the other two: those go through Django and write to the database at once.
+With --front nginx, every client talks to deploy/nginx/santer.conf in front of that gunicorn (the
+production recipe): nginx serves the page from the portal folder and passes the reports to gunicorn.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from benchmarks.serve import free_port, gunicorn, stop, wait_for  # noqa: E402
+from deploy import local_nginx  # noqa: E402
 
 PAGE = "/layanan/ktp-el/"
 COUNT_SEARCHES = (
@@ -165,6 +169,12 @@ def main() -> None:
     parser.add_argument("--page-clients", type=int, default=20)
     parser.add_argument("--beacon-clients", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--front",
+        choices=["app", "nginx"],
+        default="app",
+        help="who answers the clients: gunicorn alone (make run) or nginx in front of it (deploy/)",
+    )
     parser.add_argument("--feedback-clients", type=int, default=0, help="also post page-feedback answers")
     parser.add_argument(
         "--beacon-interval-ms",
@@ -173,8 +183,11 @@ def main() -> None:
         help="each beacon client's pause between reports (a visitor searching every few seconds); 0: a flood",
     )
     args = parser.parse_args()
+    if args.front == "nginx" and not local_nginx.available():
+        raise SystemExit("nginx with brotli_static is not installed (scripts/setup.sh installs it)")
     with tempfile.TemporaryDirectory(prefix="santer-beacons-") as tmp_name:
         tmp = Path(tmp_name)
+        tmp.chmod(0o755)  # nginx's workers run as an unprivileged user and read the portal folder
         env = dict(
             os.environ,
             SANTER_DATA_DIR=str(tmp),
@@ -203,12 +216,19 @@ def main() -> None:
             FEEDBACK_RATE="100000000/m",
             LOG_LEVEL="WARNING",
         )
-        port = free_port()
+        app_port = free_port()
         server = gunicorn(
-            tmp, tmp / "portal", port, "cms.asgi:application", "uvicorn_worker.UvicornWorker", []
+            tmp, tmp / "portal", app_port, "cms.asgi:application", "uvicorn_worker.UvicornWorker", []
         )
+        nginx = None
         try:
-            wait_for(port, server)
+            wait_for(app_port, server)
+            port = app_port
+            if args.front == "nginx":
+                port = free_port()
+                (tmp / "nginx").mkdir()
+                nginx = local_nginx.start(tmp / "nginx", port, tmp / "portal", app_port)
+                wait_for(port, nginx)
             subprocess.run(
                 ["wrk", "-t1", "-c4", "-d2s", f"http://127.0.0.1:{port}{PAGE}"], capture_output=True
             )
@@ -227,6 +247,8 @@ def main() -> None:
                 if args.feedback_clients:
                     runs.setdefault("answers", []).append(run(port, args, True, lua, feedback_lua, True))
         finally:
+            if nginx is not None:
+                stop(nginx)
             stop(server)
         counted = subprocess.run(
             [
@@ -255,8 +277,12 @@ def main() -> None:
         k: statistics.median(r[k] for r in runs["loaded"])
         for k in ("p50", "p99", "rps", "beacons/s", "beacon errors")
     }
+    front = "gunicorn alone"
+    if args.front == "nginx":
+        front = "nginx (deploy/nginx/santer.conf) in front of gunicorn"
     print(
-        f"portal page {PAGE}, {args.page_clients} clients, {args.seconds} s, median of {args.rounds} round(s)"
+        f"{front}: portal page {PAGE}, {args.page_clients} clients, {args.seconds} s,"
+        f" median of {args.rounds} round(s)"
     )
     print(
         f"  without beacons: p50 {alone['p50']:.2f} ms  p99 {alone['p99']:.2f} ms  {alone['rps']:.0f} req/s"
