@@ -20,8 +20,11 @@ machine's CPUs, which no endpoint survives without slowing the pages beside it. 
 the machine's CPUs: read the ratio. With --feedback-clients, a third wrk posts "Apakah informasi ini
 membantu?" answers (plain form posts to /api/masukan, one in four with a comment to scrub; the same
 pause) in a third run beside the other two: those go through Django and write to the database at once.
-With --front nginx, every client talks to deploy/nginx/santer.conf in front of that gunicorn (the
-production recipe): nginx serves the page from the portal folder and passes the reports to gunicorn.
+With --page-pause-ms, each page client pauses between pages: the pages come at a steady rate below
+what the machine can do, so their p99 is their latency rather than the wait in a saturated queue
+(where any other work, even wrk's own beacon clients, shows as a rise). With --front nginx, every
+client talks to deploy/nginx/santer.conf in front of that gunicorn (the production recipe): nginx
+serves the page from the portal folder and passes the reports to gunicorn.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ def run(port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: 
         f"-c{args.page_clients}",
         f"-d{args.seconds}s",
         "--latency",
+        *(["-s", str(lua.parent / "pace.lua")] if args.page_pause_ms else []),
         f"http://127.0.0.1:{port}{PAGE}",
     ]
     beacon = None
@@ -167,6 +171,13 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--page-clients", type=int, default=20)
+    parser.add_argument(
+        "--page-pause-ms",
+        type=int,
+        default=0,
+        help="each page client's pause between pages (a steady rate well below the machine's capacity, "
+        "where p99 is the pages' latency, not the queue of a saturated machine); 0: as fast as it can",
+    )
     parser.add_argument("--beacon-clients", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument(
@@ -207,6 +218,7 @@ def main() -> None:
             )
         lua = tmp / "post.lua"
         lua.write_text(POST_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
+        (tmp / "pace.lua").write_text(f"delay = function() return {args.page_pause_ms} end\n")
         feedback_lua = tmp / "feedback.lua"
         feedback_lua.write_text(FEEDBACK_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
         os.environ.update(
@@ -281,7 +293,8 @@ def main() -> None:
     if args.front == "nginx":
         front = "nginx (deploy/nginx/santer.conf) in front of gunicorn"
     print(
-        f"{front}: portal page {PAGE}, {args.page_clients} clients, {args.seconds} s,"
+        f"{front}: portal page {PAGE}, {args.page_clients} clients"
+        f"{f' pausing {args.page_pause_ms} ms' if args.page_pause_ms else ''}, {args.seconds} s,"
         f" median of {args.rounds} round(s)"
     )
     print(

@@ -58,6 +58,9 @@ REQUEST_MAX_BODY_BYTES = int(os.environ.get("REQUEST_MAX_BODY_BYTES", str(32 * 1
 PORTAL_WATCH_SECONDS = float(os.environ.get("PORTAL_WATCH_SECONDS", "0.2"))
 # How long a request waits for that scan before the previous build answers it instead.
 PORTAL_SWITCH_WAIT_SECONDS = float(os.environ.get("PORTAL_SWITCH_WAIT_SECONDS", "1.0"))
+# Spare builds an idle publish worker keeps ready (hard-linked copies of the live build) so that an
+# update recycles one instead of linking every unchanged file into a fresh folder; 0: none.
+PORTAL_SPARE_BUILDS = int(os.environ.get("PORTAL_SPARE_BUILDS", "2"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "santer-services")

@@ -19,7 +19,9 @@ replaced (build.py). The rename makes its old paths vanish at once: a server tha
 held them gets "not found" and switches to the live build, never a half-updated file; and
 files are replaced (unlink, then a new file or link), never written in place, because they
 are hard links shared with the live and rollback builds. Without such a spare, a fresh
-folder is made as before.
+folder is made as before. So that the first updates after a full build or a restart find one,
+an idle worker calls prepare_spares: the live build's files hard-linked into a spare that was
+never served (and so may be recycled at once).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from pathlib import Path
 PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
 PREVIOUS = ".previous"  # a symlink to the build served before the live one
+# A spare made by prepare_spares: named to sort before every served build, and never a rollback
+# target (it was never served; recycling renames it to a new build id).
+SPARE = "00000000T000000.000000-spare-"
 KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 # Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
 # retired long enough ago (a spare costs its folders, ~45 MB at 10k services).
@@ -102,7 +107,11 @@ def retired_at(build: Path) -> float | None:
 def rollback_target(out_dir: Path) -> Path | None:
     """The build rollback() would serve: the newest one older than the live one."""
     live = current_build(out_dir)
-    older = [b for b in completed_builds(out_dir) if live is None or b.name < live.name]
+    older = [
+        b
+        for b in completed_builds(out_dir)
+        if (live is None or b.name < live.name) and not b.name.startswith(SPARE)
+    ]
     return older[-1] if older else None
 
 
@@ -126,6 +135,39 @@ def recyclable_build(out_dir: Path, pages: int) -> Path | None:
         if build.name not in keep and retired is not None and retired <= deadline:
             return build
     return None
+
+
+def spares(out_dir: Path) -> list[Path]:
+    """Builds that are neither live nor the rollback target: what updates may recycle, now or soon."""
+    live = current_build(out_dir)
+    keep = {b.name for b in (live, rollback_target(out_dir)) if b is not None}
+    return [b for b in completed_builds(out_dir) if b.name not in keep and retired_at(b) is not None]
+
+
+def prepare_spares(out_dir: str | os.PathLike, wanted: int = 2, stop=lambda: False) -> int:
+    """Make spares until `wanted` exist, each a hard-linked copy of the live build; returns how many
+    were made. For an idle moment: it holds the build lock for each copy (about as long as an update
+    that finds no spare to recycle) and makes no further one once `stop()` is true (work arrived).
+    Two, because the first update recycles one and makes the full build the rollback target, and
+    the second finds the other."""
+    out_dir = Path(out_dir).absolute()
+    made = 0
+    with build_lock(out_dir):
+        live = current_build(out_dir)
+        manifest = read_manifest(live)
+        if live is None or live.parent != builds_dir(out_dir) or not manifest:
+            return 0  # not one of our builds (a plain folder from an older set-up), or unknown content
+        while len(spares(out_dir)) < wanted and not stop():
+            partial = builds_dir(out_dir) / f"{SPARE}{secrets.token_hex(3)}{PARTIAL}"
+            try:
+                shutil.copytree(live, partial, symlinks=True, copy_function=os.link)
+            except (OSError, shutil.Error):
+                shutil.rmtree(partial, ignore_errors=True)  # e.g. the disk's inodes ran out: none then
+                break
+            final = finish_build(partial, manifest)
+            os.utime(manifest_path(final), (0, 0))  # never served: no server can still answer from it
+            made += 1
+    return made
 
 
 def recycle_build(out_dir: Path, build: Path) -> tuple[Path, dict]:

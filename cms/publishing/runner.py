@@ -64,6 +64,23 @@ def warm_up() -> None:
     logger.info("warm-up: live catalogue and search index ready in %.2f s", time.perf_counter() - started)
 
 
+def prepare_spare_builds(stop=lambda: False) -> None:
+    """While the worker is idle: spare builds for the next updates to recycle (site_builder.publish);
+    none after `stop()` turns true (a publish woke the worker)."""
+    from site_builder.publish import prepare_spares
+
+    if settings.PORTAL_SPARE_BUILDS <= 0:
+        return
+    started = time.perf_counter()
+    try:
+        made = prepare_spares(settings.PORTAL_DIR, settings.PORTAL_SPARE_BUILDS, stop)
+    except OSError as exc:  # only a head start for later updates: they work without one
+        logger.warning("spare builds: not made (%s)", exc)
+        return
+    if made:
+        logger.info("spare builds: %d ready in %.2f s", made, time.perf_counter() - started)
+
+
 def run_portal_update(reasons: list[str], *, full: bool = False) -> PublishRun:
     global _delay_note
     run = PublishRun.objects.create(

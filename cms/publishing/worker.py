@@ -29,7 +29,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from .models import PublishRun
 from .queue import PORTAL_QUEUE
-from .runner import explain_failure, note_delay
+from .runner import explain_failure, note_delay, prepare_spare_builds
 
 logger = logging.getLogger("cms.publishing.worker")
 
@@ -79,6 +79,8 @@ class QueueWorker(Worker):
                     stale = False
                 while self.running and self.run_next():
                     pass
+                if self.running:
+                    self.idle()
                 wait = self.interval
             except DatabaseError as exc:  # e.g. locked longer than its timeout: wait it out
                 logger.warning("worker %s: database error, retrying: %s", self.worker_id, exc)
@@ -90,6 +92,9 @@ class QueueWorker(Worker):
                 close_old_connections()
             if self.running:
                 self.woken.wait(wait)
+
+    def idle(self) -> None:
+        """Nothing is due: a moment for work that helps the next task."""
 
     def run_next(self) -> bool:
         """Claim and run the next due task; False when there is none (or the database is busy)."""
@@ -123,7 +128,19 @@ class PortalWorker(QueueWorker):
 
     A database that was locked before the update could run is noted on the update's record,
     so the admin's panel says why it came late.
+
+    When idle after an update (or after starting), it prepares spare builds for the next updates
+    to recycle (runner.prepare_spare_builds): without them the first updates after a full build
+    hard-link every unchanged file into a fresh folder (1.6–1.8 s at 10,000 services, against
+    0.3 s recycling a spare).
     """
+
+    spares_due = True
+
+    def idle(self) -> None:
+        if self.spares_due:
+            self.spares_due = False
+            prepare_spare_builds(stop=self.woken.is_set)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
         if self.database_trouble is not None:
@@ -134,6 +151,7 @@ class PortalWorker(QueueWorker):
             super().run_task(db_task_result)
         finally:
             tidy_memory()
+            self.spares_due = True
 
 
 def _explain(exc: BaseException) -> str:

@@ -13,9 +13,11 @@ from site_builder import BuildError, build_portal, live_assets, render_page, rol
 from site_builder import build as build_module
 from site_builder.publish import (
     KEEP_BUILDS,
+    SPARE,
     SPARE_BUILDS,
     builds_dir,
     manifest_path,
+    prepare_spares,
     read_manifest,
     reuse_after,
     rollback_target,
@@ -241,3 +243,33 @@ def test_a_failed_build_on_a_recycled_spare_leaves_the_live_portal_and_rollback_
     rollback(live)
     assert os.readlink(live).endswith(previous.name)
     assert "Judul 1" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+
+
+def test_spares_made_when_idle_let_the_first_updates_after_a_full_build_recycle(catalogue, live, tmp_path):
+    full_build = live.resolve()
+    served = folder_snapshot(full_build)
+    assert prepare_spares(live, 2) == 2
+    assert prepare_spares(live, 2) == 0  # enough already
+    assert rollback_target(live) is None  # never served: a spare is no rollback target
+    assert folder_snapshot(full_build) == served
+
+    for n in (1, 2):  # each of the first two updates recycles a spare, not a fresh folder
+        changed = retitled(catalogue, "akta-kelahiran", f"Judul {n}")
+        report = build_portal(changed, live, SITE_URL, search=False)
+        assert report.recycled is not None and report.recycled.startswith(SPARE)
+        assert "Judul" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+        assert 0 < report.rendered < 20
+    assert folder_snapshot(full_build) == served  # the files it shared were never written through
+    target = rollback_target(live)
+    assert target.name < live.resolve().name and not target.name.startswith(SPARE)
+    full = tmp_path / "full" / "portal"
+    build_portal(changed, full, SITE_URL, reuse=False, search=False)
+    assert snapshot(live)["files"] == snapshot(full)["files"]
+    rollback(live)
+    assert "Judul 1" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+
+
+def test_spares_stop_when_work_arrives(live):
+    assert prepare_spares(live, 2, stop=lambda: True) == 0
+    answers = iter([False, True])  # work arrives while the first spare is made
+    assert prepare_spares(live, 2, stop=lambda: next(answers)) == 1
