@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import CheckedPages
 from tests.e2e.production import DEMO_PASSWORD
+from tests.e2e.test_admin_security import submit_login
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +27,6 @@ def new_page(chromium, production_server):
     pages = CheckedPages(chromium, production_server.base_url, "admin pages")
     yield lambda: pages.open(timeout=15000, timezone_id="Asia/Makassar")
     pages.close()
-
-
-def submit_login(page, username: str, password: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_every_account_must_set_up_the_second_step_before_using_the_admin(new_page):
