@@ -131,7 +131,13 @@ def test_admin_creates_an_app_and_a_service_the_deep_link_field_refuses_unsafe_l
     page.fill("textarea[name=summary]", "Legalisasi salinan dokumen kependudukan untuk uji coba portal.")
     page.select_option("select[name=app]", label=NEW_APP["name"])
     page.click("#tab-label-promosikan")
-    page.fill("input[name=slug]", NEW_SERVICE["slug"])
+    slug = page.locator("input[name=slug]")
+    # Wagtail fills the slug from the title a moment after typing (and on the title's blur); typed
+    # before that, ours is overwritten on a busy machine. Wait for its own, then replace it.
+    page.wait_for_function("() => document.querySelector('input[name=slug]').value !== ''")
+    slug.fill(NEW_SERVICE["slug"])
+    page.wait_for_timeout(500)
+    assert slug.input_value() == NEW_SERVICE["slug"]
     page.click("#tab-label-konten")
 
     for link, message in [
