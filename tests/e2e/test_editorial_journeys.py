@@ -10,6 +10,7 @@ import time
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -134,7 +135,7 @@ def test_admin_creates_an_app_and_a_service_the_deep_link_field_refuses_unsafe_l
     slug = page.locator("input[name=slug]")
     # Wagtail fills the slug from the title a moment after typing (and on the title's blur); typed
     # before that, ours is overwritten on a busy machine. Wait for its own, then replace it.
-    page.wait_for_function("() => document.querySelector('input[name=slug]').value !== ''")
+    expect(slug).not_to_have_value("")
     slug.fill(NEW_SERVICE["slug"])
     page.wait_for_timeout(500)
     assert slug.input_value() == NEW_SERVICE["slug"]

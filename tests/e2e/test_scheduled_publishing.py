@@ -115,10 +115,12 @@ def test_a_reviewer_schedules_a_change_and_the_portal_shows_it_at_its_time(
     status = page.locator("[data-side-panel=status]")
     if not status.is_visible():
         page.click("[data-side-panel-toggle=status]")
-    # The time is read in the site's time zone, as typed (e.g. "Tayang: 2 Des. 2026, 10.08"; the
-    # date part may be left out or spelt otherwise, the hour and minute must be the typed ones).
+    # The time is read in the site's time zone, as typed (e.g. "Tayang: 3 Des. 2026, 4.21"; the
+    # date may be left out or spelt otherwise; the hour, with or without its leading zero, and the
+    # minute must be the typed ones).
     shown = status.inner_text()
-    assert re.search(rf"Setelah dijadwalkan:\s+Tayang: [^\n]*\b{go_live:%H}[.:]{go_live:%M}\b", shown), shown
+    typed_time = rf"\b0?{go_live.hour}[.:]{go_live:%M}\b"
+    assert re.search(rf"Setelah dijadwalkan:\s+Tayang: [^\n]*{typed_time}", shown), shown
     open_menu_action(page, "action-publish")  # now labelled "Jadwalkan terbit"
     page.wait_for_url(re.compile(r"/admin/pages/\d+/$"))
     assert "dijadwalkan untuk terbit" in page.inner_text(".messages")
