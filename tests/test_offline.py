@@ -4,11 +4,13 @@ Served by the portal's own WSGI app (its headers: the worker with no-cache, the 
 folder built from the project's demo content; Debian's Chromium with Playwright's offline mode.
 """
 
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from catalogue import load_catalogue
 from site_builder import build_portal
@@ -55,6 +57,11 @@ def wait_until_saved(page, path: str) -> None:
         ".then(c => c.match(location.origin + path))))).then(hits => hits.some(Boolean))",
         path,
     )
+
+
+def stylesheet_served(url: str) -> str:
+    html = requests.get(url, timeout=10).text
+    return re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
 
 
 def cached_urls(page) -> list[str]:
@@ -131,12 +138,18 @@ def test_a_new_build_replaces_the_cached_assets(chromium, portal):
     assert sw.headers["cache-control"] == "no-cache"
 
     rebuild_with_css(".nothing-uses-this{color:#000}")
+    # The server scans the new build aside (a request waits for that at most a second): first what
+    # it answers, without the browser, so that a failure says which side kept the old build.
+    deadline = time.monotonic() + 20
+    while (served := stylesheet_served(base + SERVICE)) == old_css:
+        assert time.monotonic() < deadline, "the server still answers the old build"
+        time.sleep(0.2)
     deadline = time.monotonic() + 20
     new_css = old_css
-    while new_css == old_css and time.monotonic() < deadline:  # the server scans the new build aside
+    while new_css != served:
+        assert time.monotonic() < deadline, f"the browser still shows {new_css}; the server answers {served}"
         page.reload()
         new_css = page.locator("link[rel=stylesheet]").get_attribute("href")
-    assert new_css != old_css
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
     poll(
         page,

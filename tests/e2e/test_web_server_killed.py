@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tests.e2e.production import DEMO_PASSWORD
+from tests.e2e.test_admin_security import submit_login
 from tests.e2e.test_editorial_journeys import open_menu_action, page_id
 
 pytestmark = pytest.mark.browser
@@ -60,10 +61,7 @@ def test_a_publish_survives_the_web_server_killed_at_any_moment(moment, producti
     context.set_default_timeout(30000)
     page = context.new_page()
     try:
-        page.goto("/admin/login/")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
+        submit_login(page, "admin", DEMO_PASSWORD)
         page.wait_for_url("**/admin/")
         page.goto(f"/admin/pages/{page_id(server, SERVICE)}/edit/")
         page.fill("input[name=title]", title)
