@@ -194,6 +194,10 @@ def test_missing_pages_get_the_portal_404_page(stack):
     assert response.status == 404
     assert "Halaman tidak ditemukan" in body.decode()
     assert response.getheader("Cache-Control") == "no-cache" and response.getheader("ETag") is None
+    # Content-hashed files in neither the live nor the previous build: the same page.
+    for missing in ("/assets/santer.0123456789ab.css", "/_search/0123456789ab/meta.json"):
+        response, body = fetch(stack["port"], missing)
+        assert response.status == 404 and "Halaman tidak ditemukan" in body.decode(), missing
     response, _ = fetch(stack["port"], "/layanan/ktp-el-pemula")  # no final slash: redirected
     assert response.status == 301 and response.getheader("Location").endswith("/layanan/ktp-el-pemula/")
 
