@@ -314,6 +314,8 @@ SEARCH_LOG_FLUSH_SECONDS = float(os.environ.get("SEARCH_LOG_FLUSH_SECONDS", "5")
 # serves the portal, or an absolute URL); empty = no form, and the portal works unchanged.
 FEEDBACK_URL = os.environ.get("FEEDBACK_URL", "")
 FEEDBACK_RATE = os.environ.get("FEEDBACK_RATE", "10/m")  # answers accepted per client address
+# Days a citizen's comment is kept after the day it was written (cms.feedback.retention); 0: for ever.
+FEEDBACK_COMMENT_RETENTION_DAYS = int(os.environ.get("FEEDBACK_COMMENT_RETENTION_DAYS", "365"))
 # Rate-limit counters live in each server process's memory (django-ratelimit on Django's
 # LocMemCache, whose increments are atomic under its lock). A shared file cache, used before, cost
 # about 0.3 ms of file system calls per beacon on the event loop that serves the portal's pages,

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from catalogue import urls
 
-from . import aggregate
+from . import aggregate, retention
 from .models import PageComment, PageFeedbackDay
 from .scrub import clean_comment
 from .views import bounded_body, limited
@@ -106,6 +106,7 @@ def store(answer: Answer) -> None:
         text = clean_comment(answer.comment)
         if text:
             PageComment.objects.create(day=day, service=answer.service, helpful=answer.helpful, text=text)
+    retention.purge_once_a_day()
 
 
 def thanks_url(service_id: str) -> str:

@@ -140,3 +140,31 @@ def test_a_comment_starting_like_a_formula_is_exported_as_text(client):
     export = client.get(REPORT + "?tampilan=komentar&export=csv")
     csv = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv
+
+
+def test_comments_expire_after_the_retention_period_and_the_counts_stay(client, settings, monkeypatch):
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from cms.feedback import aggregate, retention
+
+    settings.FEEDBACK_COMMENT_RETENTION_DAYS = 30
+    today = aggregate.today()
+    old = PageComment.objects.create(day=today - timedelta(days=31), service="pbg", text="lama")
+    kept = PageComment.objects.create(day=today - timedelta(days=30), service="pbg", text="masih")
+    monkeypatch.setattr(retention, "_last_purge", None)
+    # The day's first stored answer deletes what expired (nobody has to schedule anything).
+    send(client, {"service": "pbg", "helpful": "tidak", "comment": "baru"})
+    assert set(PageComment.objects.values_list("text", flat=True)) == {"masih", "baru"}
+    assert PageFeedbackDay.objects.get().not_helpful == 1
+    # And the command, for a process that stores no answers (30 days on: "masih" goes too).
+    PageComment.objects.filter(pk=kept.pk).update(day=today - timedelta(days=40))
+    out = io.StringIO()
+    call_command("purge_feedback", stdout=out)
+    assert "1 komentar yang lebih tua dari 30 hari dihapus." in out.getvalue()
+    assert set(PageComment.objects.values_list("text", flat=True)) == {"baru"}
+    settings.FEEDBACK_COMMENT_RETENTION_DAYS = 0  # kept for ever
+    PageComment.objects.create(day=old.day, service="pbg", text="lama")
+    assert retention.purge_expired_comments() == 0
