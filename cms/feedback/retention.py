@@ -8,14 +8,17 @@ first stored answer of each day in every server process.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from . import aggregate
 from .models import PageComment
 
+logger = logging.getLogger(__name__)
 _last_purge: date | None = None
 _lock = threading.Lock()
 
@@ -36,11 +39,17 @@ def purge_expired_comments(today: date | None = None) -> int:
 
 
 def purge_once_a_day() -> None:
-    """purge_expired_comments, at most once per day in this process."""
+    """purge_expired_comments, at most once per day in this process. The citizen's answer is
+    stored already: a failed purge (a locked database) is logged and tried with the next answer."""
     global _last_purge
     today = aggregate.today()
     with _lock:
         if _last_purge == today:
             return
         _last_purge = today
-    purge_expired_comments(today)
+    try:
+        purge_expired_comments(today)
+    except DatabaseError:
+        logger.exception("page feedback: deleting expired comments failed")
+        with _lock:
+            _last_purge = None

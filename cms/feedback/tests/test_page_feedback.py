@@ -4,12 +4,17 @@
 """
 
 import html
+import io
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import OperationalError
 
+from cms.feedback import aggregate, retention
 from cms.feedback.models import PageComment, PageFeedbackDay
 from cms.feedback.scrub import clean_comment
 from cms.publishing.tests.fixtures import small_catalogue
@@ -143,13 +148,6 @@ def test_a_comment_starting_like_a_formula_is_exported_as_text(client):
 
 
 def test_comments_expire_after_the_retention_period_and_the_counts_stay(client, settings, monkeypatch):
-    import io
-    from datetime import timedelta
-
-    from django.core.management import call_command
-
-    from cms.feedback import aggregate, retention
-
     settings.FEEDBACK_COMMENT_RETENTION_DAYS = 30
     today = aggregate.today()
     old = PageComment.objects.create(day=today - timedelta(days=31), service="pbg", text="lama")
@@ -168,3 +166,21 @@ def test_comments_expire_after_the_retention_period_and_the_counts_stay(client, 
     settings.FEEDBACK_COMMENT_RETENTION_DAYS = 0  # kept for ever
     PageComment.objects.create(day=old.day, service="pbg", text="lama")
     assert retention.purge_expired_comments() == 0
+
+
+def test_a_failed_purge_keeps_the_answer_and_is_tried_again_with_the_next(client, settings, monkeypatch):
+    settings.FEEDBACK_COMMENT_RETENTION_DAYS = 30
+    PageComment.objects.create(day=aggregate.today() - timedelta(days=31), service="pbg", text="lama")
+    monkeypatch.setattr(retention, "_last_purge", None)
+    real_purge = retention.purge_expired_comments
+
+    def locked(today=None):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(retention, "purge_expired_comments", locked)
+    response = send(client, {"service": "pbg", "helpful": "ya"}, "application/json")
+    assert response.status_code == 204 and PageFeedbackDay.objects.get().helpful == 1
+    assert PageComment.objects.filter(text="lama").exists()
+    monkeypatch.setattr(retention, "purge_expired_comments", real_purge)
+    send(client, {"service": "pbg", "helpful": "ya"}, "application/json")
+    assert not PageComment.objects.filter(text="lama").exists()
