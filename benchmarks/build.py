@@ -28,6 +28,7 @@ import dataclasses
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,8 +97,9 @@ def footprint(folder: Path) -> tuple[int, float]:
     return files, blocks * 512 / 1e6
 
 
-def run_child(args: list[str]) -> tuple[dict, float, float]:
-    """Run a child; returns (its JSON line, wall seconds, peak RSS in MB of its largest process)."""
+def run_child(args: list[str]) -> tuple[dict, float, float, float]:
+    """Run a child; returns (its JSON line, wall seconds, peak RSS in MB of its largest process,
+    CPU seconds of the child and its own children, user + system)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, stdout=out, stderr=err, cwd=PROJECT)
@@ -110,7 +112,8 @@ def run_child(args: list[str]) -> tuple[dict, float, float]:
         if process.returncode != 0:
             raise SystemExit(f"{args[:3]} failed:\n{err.read()[-3000:]}")
         lines = [line for line in out.read().splitlines() if line.startswith("{")]
-    return (json.loads(lines[-1]) if lines else {}), wall, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return (json.loads(lines[-1]) if lines else {}), wall, usage.ru_maxrss / 1024, cpu
 
 
 # ------------------------------------------------------------------ hugo
@@ -196,6 +199,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--search", action="store_true", help="also time builds including the search index")
     parser.add_argument("--feedback", action="store_true", help="also time builds with the feedback form")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per size (medians are printed)")
     parser.add_argument(
         "--child", nargs=5, metavar=("CONTENT", "OUT", "MODE", "SEARCH", "FEEDBACK"), help=argparse.SUPPRESS
     )
@@ -217,58 +221,78 @@ def main() -> None:
             runs = [
                 ("santer cold (pages)", "cold", "0", ""),
                 ("santer warm, nothing changed", "warm", "0", ""),
+                ("santer 1 service edited", "edit", "0", ""),
             ]
-            runs.append(("santer 1 service edited", "edit", "0", ""))
             if args.search:
                 runs.append(("santer cold + search index", "cold", "1", ""))
             if args.feedback:
                 runs.append(("santer cold + feedback form", "cold", "0", "/api/masukan"))
                 runs.append(("santer 1 edited + feedback form", "edit", "0", "/api/masukan"))
-            hugo_seconds = None
             if hugo:
                 write_hugo_site(catalogue, tmp / "hugo")
-                _, wall, peak = run_child(
-                    [hugo, "--quiet", "-s", str(tmp / "hugo"), "-d", str(tmp / "hugo-out")]
-                )
-                pages = sum(1 for _ in (tmp / "hugo-out").rglob("*.html"))
-                hugo_seconds = wall
-                rows.append((n, "hugo", wall, pages, peak, 1.0, None, None, *footprint(tmp / "hugo-out")))
-            for label, mode, search, feedback in runs:
-                out = tmp / ("portal" if mode != "cold" or search == "0" else "portal-search")
-                if feedback:
-                    out = tmp / "portal-feedback"
-                data, wall, peak = run_child([*me, str(tmp / "content"), str(out), mode, search, feedback])
-                ratio = wall / hugo_seconds if hugo_seconds else float("nan")
-                live = data.get("seconds")
+            samples: dict[str, list[tuple]] = {}
+            # Rounds alternate Hugo and Santer, so both meet the same moments of a shared machine.
+            for _round in range(args.rounds):
+                if hugo:
+                    shutil.rmtree(tmp / "hugo-out", ignore_errors=True)
+                    _, wall, peak, cpu = run_child(
+                        [hugo, "--quiet", "-s", str(tmp / "hugo"), "-d", str(tmp / "hugo-out")]
+                    )
+                    pages = sum(1 for _ in (tmp / "hugo-out").rglob("*.html"))
+                    hugo_run = (wall, cpu, peak, pages, None, None, tmp / "hugo-out")
+                    samples.setdefault("hugo", []).append(hugo_run)
+                for label, mode, search, feedback in runs:
+                    out = tmp / ("portal" if mode != "cold" or search == "0" else "portal-search")
+                    if feedback:
+                        out = tmp / "portal-feedback"
+                    data, wall, peak, cpu = run_child(
+                        [*me, str(tmp / "content"), str(out), mode, search, feedback]
+                    )
+                    pages, rendered, live = data.get("pages", 0), data.get("rendered"), data.get("seconds")
+                    samples.setdefault(label, []).append((wall, cpu, peak, pages, rendered, live, out))
+            hugo_wall = statistics.median(s[0] for s in samples["hugo"]) if hugo else float("nan")
+            hugo_cpu = statistics.median(s[1] for s in samples["hugo"]) if hugo else float("nan")
+            for label, runs_of_label in samples.items():
+                walls = [s[0] for s in runs_of_label]
+                wall, cpu = statistics.median(walls), statistics.median(s[1] for s in runs_of_label)
+                lives = [s[5] for s in runs_of_label if s[5] is not None]
+                _, _, peak, pages, rendered, _, out = runs_of_label[-1]
                 rows.append(
                     (
                         n,
                         label,
                         wall,
-                        data.get("pages", 0),
-                        peak,
-                        ratio,
-                        data.get("rendered"),
-                        live,
+                        f"{min(walls):.2f}–{max(walls):.2f}",
+                        statistics.median(lives) if lives else None,
+                        cpu,
+                        pages,
+                        max(s[2] for s in runs_of_label),
+                        wall / hugo_wall,
+                        cpu / hugo_cpu,
+                        rendered,
                         *footprint(out),
                     )
                 )
     header = (
-        f"{'N':>6}  {'build':<30} {'seconds':>8} {'live at':>8} {'pages':>7} {'pages/s':>8} {'peak MB':>8}"
+        f"{'N':>6}  {'build':<30} {'seconds':>8} {'min–max':>11} {'live at':>8} {'cpu s':>7} {'pages':>7}"
+        f" {'peak MB':>8} {'× hugo':>7} {'cpu × hugo':>10} {'files':>7} {'disk MB':>8}"
     )
-    print(f"\n{header} {'× hugo':>7} {'files':>7} {'disk MB':>8}")
+    print(f"\n{header}")
     for row in rows:
-        n, label, wall, pages, peak, ratio, rendered, live, files, disk = row
+        n, label, wall, spread, live, cpu, pages, peak, ratio, cpu_ratio, rendered, files, disk = row
         live = f"{live:.2f}" if live is not None else "-"
         extra = f"  ({rendered} rendered)" if rendered is not None else ""
         print(
-            f"{n:>6}  {label:<30} {wall:>8.2f} {live:>8} {pages:>7} {pages / wall:>8.0f} {peak:>8.0f}"
-            f" {ratio:>7.2f} {files:>7} {disk:>8.1f}{extra}"
+            f"{n:>6}  {label:<30} {wall:>8.2f} {spread:>11} {live:>8} {cpu:>7.2f} {pages:>7} {peak:>8.0f}"
+            f" {ratio:>7.2f} {cpu_ratio:>10.2f} {files:>7} {disk:>8.1f}{extra}"
         )
-    print("\nseconds = wall time of the whole child process (Python start, loading the content folder,")
+    print(f"\nmedians of {args.rounds} rounds (Hugo and Santer alternate within a round);")
+    print("seconds = wall time of the whole child process (Python start, loading the content folder,")
     print("build, compression, atomic switch, then deleting retired builds); live at = from loading")
-    print("the content folder until the new build is live (what a publish waits for);")
-    print("hugo = `hugo --quiet` on equivalent pages, no compression.")
+    print("the content folder until the new build is live (what a publish waits for); cpu s = user +")
+    print("system CPU of the child and its worker processes (steadier than wall time on a shared machine);")
+    print("peak MB = the largest resident set of one process; hugo = `hugo --quiet` on equivalent pages,")
+    print("no compression.")
     print(f"CPUs: {os.cpu_count()} (shared)")
 
 

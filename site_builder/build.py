@@ -39,7 +39,7 @@ from catalogue import Catalogue, RecordError, urls
 from catalogue.linking import link_copies, unlink_with_copies
 
 from . import publish, pwa
-from .compress import ASSET_BROTLI_QUALITY, TEXT_EXTENSIONS, PortalCompressor
+from .compress import TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
 from .files import link_page, refresh_pages, same_bytes
 from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
@@ -254,7 +254,7 @@ class BuildJob:
         )
         if early:
             self._early = early
-        compressor = PortalCompressor(ASSET_BROTLI_QUALITY)
+        compressor = PortalCompressor(assets=True)
         for url in urls.values():
             path = str(self.build_dir / url.lstrip("/"))
             with open(path, "rb") as fh:
