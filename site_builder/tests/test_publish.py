@@ -273,3 +273,18 @@ def test_spares_stop_when_work_arrives(live):
     assert prepare_spares(live, 2, stop=lambda: True) == 0
     answers = iter([False, True])  # work arrives while the first spare is made
     assert prepare_spares(live, 2, stop=lambda: next(answers)) == 1
+
+
+def test_a_template_edited_in_place_shows_in_the_next_build_of_the_same_process(catalogue, tmp_path):
+    # The publish worker keeps compiled templates between builds; an edit to the theme must not be
+    # hidden by them.
+    theme = tmp_path / "theme"
+    shutil.copytree(THEME_DIR, theme)
+    live = tmp_path / "site" / "portal"
+    page = live / "layanan" / "akta-kelahiran" / "index.html"
+    build_portal(catalogue, live, SITE_URL, theme_dir=theme, search=False)
+    assert "Templat diubah" not in page.read_text()
+    template = theme / "templates" / "service.html"
+    template.write_text(template.read_text().replace("{{ s.title }}</h1>", "{{ s.title }} Templat diubah</h1>"))
+    build_portal(catalogue, live, SITE_URL, theme_dir=theme, search=False)
+    assert "Templat diubah" in page.read_text()
