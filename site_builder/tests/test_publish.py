@@ -285,6 +285,7 @@ def test_a_template_edited_in_place_shows_in_the_next_build_of_the_same_process(
     build_portal(catalogue, live, SITE_URL, theme_dir=theme, search=False)
     assert "Templat diubah" not in page.read_text()
     template = theme / "templates" / "service.html"
-    template.write_text(template.read_text().replace("{{ s.title }}</h1>", "{{ s.title }} Templat diubah</h1>"))
+    edited = template.read_text().replace("{{ s.title }}</h1>", "{{ s.title }} Templat diubah</h1>")
+    template.write_text(edited)
     build_portal(catalogue, live, SITE_URL, theme_dir=theme, search=False)
     assert "Templat diubah" in page.read_text()
