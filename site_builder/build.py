@@ -384,8 +384,9 @@ class BuildJob:
     # ---------------------------------------------------------------- the rest
     def write_extras(self) -> None:
         compressor = PortalCompressor()
+        sitemaps = self.site.sitemaps(self.pages)
         for name, text in (
-            ("sitemap.xml", self.site.sitemap(self.pages)),
+            *sitemaps.items(),
             ("robots.txt", self.site.robots()),
             ("manifest.webmanifest", pwa.manifest(self.theme_urls)),
             ("sw.js", pwa.service_worker(self.theme_urls, list(self.assets.page_scripts))),
@@ -395,12 +396,15 @@ class BuildJob:
             path.write_bytes(data)
             compressor.compress_data(str(path), data)
         self._link_unchanged_compressed(SEARCH_DIR)
-        done = {page.path for page in self.pages} | {
-            "sitemap.xml",
-            "robots.txt",
-            "manifest.webmanifest",
-            "sw.js",
-        }
+        done = (
+            {page.path for page in self.pages}
+            | set(sitemaps)
+            | {
+                "robots.txt",
+                "manifest.webmanifest",
+                "sw.js",
+            }
+        )
         # Folders of pages and of theme assets hold nothing else, all compressed already.
         skip_dirs = self._page_folders() | {
             url.lstrip("/").split("/", 1)[0] for url in self.theme_urls.values()

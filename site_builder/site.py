@@ -36,6 +36,7 @@ MONTHS = (
     "November",
     "Desember",
 )
+SITEMAP_MAX_URLS = 50_000  # per sitemap file (sitemaps.org); a bigger site gets a sitemap index
 POPULAR_LIMIT = 6  # "most needed" on the home page: a short list that fits a phone screen
 WITA = ZoneInfo("Asia/Makassar")
 # The pages a public portal must have: (folder, template, title, description); the text is the theme's.
@@ -651,12 +652,11 @@ class Site:
         return Page(path, "offline.html", context, ())
 
     # ------------------------------------------------------------------ sitemap / robots
-    def sitemap(self, pages: list[Page]) -> str:
+    def sitemaps(self, pages: list[Page], limit: int = SITEMAP_MAX_URLS) -> dict[str, str]:
+        """{file name: XML}: `sitemap.xml` lists every page; past `limit` URLs (the protocol allows
+        50,000 per file) it becomes an index of `sitemap-1.xml`, `sitemap-2.xml`, … instead."""
         lastmod = {urls.output_path(urls.service(s.id)): s.updated for s in self.catalogue.services.values()}
-        lines = [
-            '<?xml version="1.0" encoding="UTF-8"?>',
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-        ]
+        entries = []
         for page in pages:
             unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
             if unlisted or page.url.startswith(urls.SEARCH):
@@ -665,15 +665,26 @@ class Site:
             entry = f"<url><loc>{xml_escape(self.url(page.url))}</loc>"
             if lastmod.get(page.path):
                 entry += f"<lastmod>{lastmod[page.path]}</lastmod>"
-            lines.append(entry + "</url>")
-        lines.append("</urlset>")
-        return "\n".join(lines) + "\n"
+            entries.append(entry + "</url>")
+        if len(entries) <= limit:
+            return {"sitemap.xml": _xml_list("urlset", entries)}
+        files = {
+            f"sitemap-{number}.xml": _xml_list("urlset", entries[start : start + limit])
+            for number, start in enumerate(range(0, len(entries), limit), start=1)
+        }
+        index = [f"<sitemap><loc>{xml_escape(self.url('/' + name))}</loc></sitemap>" for name in files]
+        return {"sitemap.xml": _xml_list("sitemapindex", index), **files}
 
     def robots(self) -> str:
         return (
             f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nDisallow: {urls.OFFLINE}\n"
             f"Sitemap: {self.site_url}/sitemap.xml\n"
         )
+
+
+def _xml_list(root: str, lines: list[str]) -> str:
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    return "\n".join([head, *lines, f"</{root}>"]) + "\n"
 
 
 def _address(text: str) -> dict:

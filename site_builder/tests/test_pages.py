@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 
@@ -151,6 +152,23 @@ def test_sitemap_lists_every_page_and_robots_points_to_it(built, catalogue):
     robots = (built / "robots.txt").read_text()
     assert f"Sitemap: {SITE_URL}/sitemap.xml" in robots
     assert (built / "404.html").is_file()
+    assert not list(built.glob("sitemap-*.xml"))  # one file is enough below the protocol's limit
+
+
+def test_a_site_past_the_sitemap_limit_gets_a_sitemap_index(built, catalogue):
+    # sitemaps.org allows 50,000 URLs per file; a national catalogue has more. Same rule, small limit.
+    from site_builder.site import Site
+
+    site = Site(catalogue, SITE_URL)
+    files = site.sitemaps(site.pages(), limit=50)
+    single = re.findall(r"<loc>([^<]+)</loc>", (built / "sitemap.xml").read_text())
+    index = files.pop("sitemap.xml")
+    assert index.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex ')
+    assert re.findall(r"<loc>([^<]+)</loc>", index) == [f"{SITE_URL}/{name}" for name in files]
+    assert list(files) == [f"sitemap-{n}.xml" for n in range(1, math.ceil(len(single) / 50) + 1)]
+    parts = [re.findall(r"<loc>([^<]+)</loc>", xml) for xml in files.values()]
+    assert all(0 < len(locs) <= 50 for locs in parts)
+    assert [loc for locs in parts for loc in locs] == single
 
 
 def test_text_files_are_precompressed_and_assets_hashed(built):
