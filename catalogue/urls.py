@@ -8,7 +8,8 @@ from __future__ import annotations
 
 HOME = "/"
 SEARCH = "/cari/"
-ALL_SERVICES = "/layanan/"  # the A–Z list
+ALL_SERVICES = "/layanan/"  # the A–Z list (past site_builder's limit: the letters, each its own page)
+AZ_LETTERS = "/abjad/"  # a big catalogue's A–Z list, one page per initial: /abjad/a/, /abjad/lainnya/
 ALL_APPS = "/aplikasi/"
 ALL_LIFE_EVENTS = "/peristiwa/"
 ALL_CATEGORIES = "/kategori/"
@@ -67,6 +68,11 @@ def app(slug: str) -> str:
 
 def journey(slug: str) -> str:
     return f"{_JOURNEY}{slug}/"
+
+
+def az_letter(letter: str) -> str:
+    """The A–Z page of one initial ("A" → "/abjad/a/"; "#", titles not starting with a letter → lainnya)."""
+    return f"{AZ_LETTERS}{letter.lower() if letter != '#' else 'lainnya'}/"
 
 
 def for_scripts() -> dict[str, str]:

@@ -38,6 +38,7 @@ MONTHS = (
 )
 SITEMAP_MAX_URLS = 50_000  # per sitemap file (sitemaps.org); a bigger site gets a sitemap index
 POPULAR_LIMIT = 6  # "most needed" on the home page: a short list that fits a phone screen
+AZ_PAGE_LIMIT = 2000  # services on one A–Z page (≈ 0.4 MB of HTML); more: a page per initial
 WITA = ZoneInfo("Asia/Makassar")
 # The pages a public portal must have: (folder, template, title, description); the text is the theme's.
 INFO_PAGES = (
@@ -249,7 +250,7 @@ class Site:
         pages += [self.app_page(app) for app in self.apps.values()]
         pages += [self.apps_page(), self.life_events_page(), self.categories_page(), self.opds_page()]
         pages += [self.info_page(*info) for info in INFO_PAGES]
-        pages += [self.home_page(), self.az_page(), self.search_page(), self.not_found_page()]
+        pages += [self.home_page(), *self.az_pages(), self.search_page(), self.not_found_page()]
         pages += [self.offline_page()]
         return pages
 
@@ -603,24 +604,50 @@ class Site:
 
         return Page(urls.output_path(urls.HOME), "index.html", context, (*self._everything(), self.counts))
 
-    def az_page(self) -> Page:
-        path = urls.output_path(urls.ALL_SERVICES)
+    @cached_property
+    def az_groups(self) -> dict[str, list[Service]]:
+        """Initial letter (A–Z, or "#" for any other first character) → its services by title."""
+        groups: dict[str, list[Service]] = {}
+        for service in self.services_by_title:
+            letter = service.title[:1].upper()
+            groups.setdefault(letter if "A" <= letter <= "Z" else "#", []).append(service)
+        return groups
+
+    def az_pages(self) -> list[Page]:
+        """The A–Z list: one page while it is short enough to open on a phone; past AZ_PAGE_LIMIT
+        services, /layanan/ lists the initials and each initial has a page of its own (a
+        national catalogue's single list would be megabytes, and re-rendered on every publish)."""
+        if len(self.services_by_title) <= AZ_PAGE_LIMIT:
+            letters = [(letter, f"#huruf-{letter}", None) for letter in self.az_groups]
+            return [self._az_page(urls.ALL_SERVICES, "", letters, list(self.az_groups.items()))]
+        letters = [(letter, urls.az_letter(letter), len(items)) for letter, items in self.az_groups.items()]
+        pages = [self._az_page(urls.ALL_SERVICES, "", letters, [], ("az", tuple(letters)))]
+        for letter, items in self.az_groups.items():
+            pages.append(self._az_page(urls.az_letter(letter), letter, letters, [(letter, items)]))
+        return pages
+
+    def _az_page(self, url: str, current: str, letters: list, groups: list, *extra_deps) -> Page:
+        path = urls.output_path(url)
+        title = f"Layanan berawalan {current}" if current else "Semua layanan A–Z"
 
         def context() -> dict:
-            groups: dict[str, list[Service]] = {}
-            for service in self.services_by_title:
-                letter = service.title[:1].upper()
-                groups.setdefault(letter if letter.isalpha() else "#", []).append(service)
-            ctx = self._base(
-                path,
-                "Semua layanan A–Z",
-                "Daftar lengkap layanan publik Kota Samarinda menurut abjad.",
-                [("Beranda", urls.HOME)],
+            crumbs = [("Beranda", urls.HOME)] + (
+                [("Semua layanan A–Z", urls.ALL_SERVICES)] if current else []
             )
-            ctx.update(groups=list(groups.items()), total=len(self.services_by_title))
+            ctx = self._base(
+                path, title, "Daftar lengkap layanan publik Kota Samarinda menurut abjad.", crumbs
+            )
+            ctx.update(
+                heading=title,
+                letters=letters,
+                current=current,
+                groups=groups,
+                total=len(self.services_by_title),
+            )
             return ctx
 
-        return Page(path, "az.html", context, (*self.opds.values(), *self.services_by_title))
+        services = tuple(service for _letter, items in groups for service in items)
+        return Page(path, "az.html", context, (*self.opds.values(), *services, *extra_deps))
 
     def search_page(self) -> Page:
         path = urls.output_path(urls.SEARCH)

@@ -117,6 +117,39 @@ def test_az_list_is_alphabetical(built, catalogue):
     assert len(titles) == len(catalogue.services)
 
 
+def test_a_big_catalogue_gets_an_a_to_z_page_per_initial(catalogue, tmp_path, monkeypatch):
+    # A national catalogue's single A–Z list would be megabytes on a phone; past the limit,
+    # /layanan/ lists the initials and each initial has a page. Same rule with a small limit.
+    import dataclasses
+
+    from site_builder import build_portal, site
+
+    monkeypatch.setattr(site, "AZ_PAGE_LIMIT", 50)
+    out = tmp_path / "portal"
+    build_portal(catalogue, out, SITE_URL, search=False)
+    index = page(out, "/layanan/")
+    assert not index.select("ul.az a")
+    letter_links = [a["href"] for a in index.select("nav.letters a")]
+    assert letter_links and all(re.fullmatch(r"/abjad/([a-z]|lainnya)/", h) for h in letter_links)
+    titles = []
+    for href in letter_links:
+        letter_page = page(out, href)
+        assert letter_page.select_one("nav.letters a[aria-current=page]")["href"] == href
+        titles += [a.get_text(strip=True) for a in letter_page.select("ul.az a")]
+    assert titles == sorted(titles, key=str.casefold)
+    assert len(titles) == len(catalogue.services)
+    sitemap = (out / "sitemap.xml").read_text()
+    assert all(f"<loc>{SITE_URL}{href}</loc>" in sitemap for href in letter_links)
+
+    # A service retitled to another initial moves to that initial's page.
+    first = next(s for s in catalogue.services.values() if s.title[0].upper() not in "Z")
+    moved = dict(catalogue.services)
+    moved[first.id] = dataclasses.replace(first, title="Zzz layanan uji")
+    build_portal(dataclasses.replace(catalogue, services=moved), out, SITE_URL, search=False)
+    assert "Zzz layanan uji" in (out / "abjad" / "z" / "index.html").read_text()
+    assert "Zzz layanan uji" not in (out / "abjad" / first.title[0].lower() / "index.html").read_text()
+
+
 def test_home_and_search_page_forms_work_without_javascript(built):
     for url in ("/", "/cari/"):
         form = page(built, url).find("form", role="search")
