@@ -70,9 +70,19 @@ def journey(slug: str) -> str:
     return f"{_JOURNEY}{slug}/"
 
 
+def _initial(letter: str) -> str:
+    """An initial in a URL: "A" → "a"; "#" (titles not starting with a letter) → "lainnya"."""
+    return letter.lower() if letter != "#" else "lainnya"
+
+
 def az_letter(letter: str) -> str:
-    """The A–Z page of one initial ("A" → "/abjad/a/"; "#", titles not starting with a letter → lainnya)."""
-    return f"{AZ_LETTERS}{letter.lower() if letter != '#' else 'lainnya'}/"
+    """The A–Z page of one initial of a big catalogue: "/abjad/a/"."""
+    return f"{AZ_LETTERS}{_initial(letter)}/"
+
+
+def category_letter(slug: str, letter: str) -> str:
+    """One initial of a big category's services: "/kategori/kependudukan/a/"."""
+    return f"{category(slug)}{_initial(letter)}/"
 
 
 def for_scripts() -> dict[str, str]:

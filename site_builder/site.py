@@ -39,6 +39,7 @@ MONTHS = (
 SITEMAP_MAX_URLS = 50_000  # per sitemap file (sitemaps.org); a bigger site gets a sitemap index
 POPULAR_LIMIT = 6  # "most needed" on the home page: a short list that fits a phone screen
 AZ_PAGE_LIMIT = 2000  # services on one A–Z page (≈ 0.4 MB of HTML); more: a page per initial
+LISTING_PAGE_LIMIT = 1000  # services with summaries on one category page (≈ 0.5 MB); more: per initial
 WITA = ZoneInfo("Asia/Makassar")
 # The pages a public portal must have: (folder, template, title, description); the text is the theme's.
 INFO_PAGES = (
@@ -245,7 +246,7 @@ class Site:
         """Every HTML page of the portal, in a stable order (service pages first: they are the bulk)."""
         pages = [self.service_page(service) for service in self.catalogue.services.values()]
         pages += [self.opd_page(opd) for opd in self.opds.values()]
-        pages += [self.category_page(c) for c in self.catalogue.categories.values()]
+        pages += [page for c in self.catalogue.categories.values() for page in self.category_pages(c)]
         pages += [self.life_event_page(e) for e in self.catalogue.life_events.values()]
         pages += [self.app_page(app) for app in self.apps.values()]
         pages += [self.apps_page(), self.life_events_page(), self.categories_page(), self.opds_page()]
@@ -369,19 +370,49 @@ class Site:
 
         return Page(path, "opd.html", context, (opd, *apps, *services))
 
-    def _listing(self, path, record, services) -> Page:
+    def _listing(self, path, record, services, letters=(), current="", index_url="", extra_deps=()) -> Page:
+        """A record's services. A big one is split by initial (category_pages): then `letters` are
+        (initial, URL, count), `current` is the initial of this page ("" for the initials' index) and
+        `index_url` the index's URL."""
+
         def context() -> dict:
             description = getattr(record, "description", "") or f"Layanan untuk {record.name}."
-            ctx = self._base(path, record.name, description, [("Beranda", urls.HOME)])
-            ctx.update(heading=record.name, intro=getattr(record, "description", ""), services=services)
+            crumbs = [("Beranda", urls.HOME)]
+            if current:
+                crumbs.append((record.name, index_url))
+            heading = f"{record.name}: berawalan {current}" if current else record.name
+            ctx = self._base(path, heading, description, crumbs)
+            ctx.update(
+                heading=heading,
+                intro=getattr(record, "description", ""),
+                services=services,
+                letters=letters,
+                current=current,
+                total=sum(count for _l, _u, count in letters) if letters else len(services),
+            )
             return ctx
 
         opds = {s.opd: self.opds[s.opd] for s in services}
-        return Page(path, "listing.html", context, (record, *services, *opds.values()))
+        return Page(path, "listing.html", context, (record, *services, *opds.values(), *extra_deps))
 
-    def category_page(self, category) -> Page:
+    def category_pages(self, category) -> list[Page]:
+        """A category's page; past LISTING_PAGE_LIMIT services (a national catalogue has thousands in
+        one category) an index of initials and a page per initial."""
         services = self.by_category.get(category.slug, [])
-        return self._listing(urls.output_path(urls.category(category.slug)), category, services)
+        path = urls.output_path(urls.category(category.slug))
+        if len(services) <= LISTING_PAGE_LIMIT:
+            return [self._listing(path, category, services)]
+        groups = by_initial(services)
+        slug = category.slug
+        letters = [(letter, urls.category_letter(slug, letter), len(g)) for letter, g in groups.items()]
+        # The index shows each initial's count; every page links every initial.
+        pages = [self._listing(path, category, [], letters, extra_deps=(("initials", tuple(letters)),))]
+        initials = ("initials", tuple(groups))
+        for letter, group in groups.items():
+            letter_path = urls.output_path(urls.category_letter(slug, letter))
+            index_url = urls.category(slug)
+            pages.append(self._listing(letter_path, category, group, letters, letter, index_url, (initials,)))
+        return pages
 
     def life_event_page(self, event) -> Page:
         services = self.by_life_event.get(event.slug, [])
@@ -606,12 +637,7 @@ class Site:
 
     @cached_property
     def az_groups(self) -> dict[str, list[Service]]:
-        """Initial letter (A–Z, or "#" for any other first character) → its services by title."""
-        groups: dict[str, list[Service]] = {}
-        for service in self.services_by_title:
-            letter = service.title[:1].upper()
-            groups.setdefault(letter if "A" <= letter <= "Z" else "#", []).append(service)
-        return groups
+        return by_initial(self.services_by_title)
 
     def az_pages(self) -> list[Page]:
         """The A–Z list: one page while it is short enough to open on a phone; past AZ_PAGE_LIMIT
@@ -621,9 +647,11 @@ class Site:
             letters = [(letter, f"#huruf-{letter}", None) for letter in self.az_groups]
             return [self._az_page(urls.ALL_SERVICES, "", letters, list(self.az_groups.items()))]
         letters = [(letter, urls.az_letter(letter), len(items)) for letter, items in self.az_groups.items()]
-        pages = [self._az_page(urls.ALL_SERVICES, "", letters, [], ("az", tuple(letters)))]
+        # The index shows each initial's count; every page links every initial.
+        pages = [self._az_page(urls.ALL_SERVICES, "", letters, [], ("initials", tuple(letters)))]
+        initials = ("initials", tuple(self.az_groups))
         for letter, items in self.az_groups.items():
-            pages.append(self._az_page(urls.az_letter(letter), letter, letters, [(letter, items)]))
+            pages.append(self._az_page(urls.az_letter(letter), letter, letters, [(letter, items)], initials))
         return pages
 
     def _az_page(self, url: str, current: str, letters: list, groups: list, *extra_deps) -> Page:
@@ -707,6 +735,15 @@ class Site:
             f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nDisallow: {urls.OFFLINE}\n"
             f"Sitemap: {self.site_url}/sitemap.xml\n"
         )
+
+
+def by_initial(services: list[Service]) -> dict[str, list[Service]]:
+    """Initial letter (A–Z, or "#" for any other first character) → its services, in the given order."""
+    groups: dict[str, list[Service]] = {}
+    for service in services:
+        letter = service.title[:1].upper()
+        groups.setdefault(letter if "A" <= letter <= "Z" else "#", []).append(service)
+    return groups
 
 
 def _xml_list(root: str, lines: list[str]) -> str:

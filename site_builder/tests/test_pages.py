@@ -117,37 +117,55 @@ def test_az_list_is_alphabetical(built, catalogue):
     assert len(titles) == len(catalogue.services)
 
 
-def test_a_big_catalogue_gets_an_a_to_z_page_per_initial(catalogue, tmp_path, monkeypatch):
-    # A national catalogue's single A–Z list would be megabytes on a phone; past the limit,
-    # /layanan/ lists the initials and each initial has a page. Same rule with a small limit.
+def test_a_big_catalogue_gets_a_page_per_initial_for_a_to_z_and_big_categories(
+    catalogue, tmp_path, monkeypatch
+):
+    # A national catalogue's single A–Z list or category page would be megabytes on a phone; past
+    # the limit, the list shows the initials and each initial has a page. Same rule, small limits.
     import dataclasses
 
     from site_builder import build_portal, site
 
     monkeypatch.setattr(site, "AZ_PAGE_LIMIT", 50)
+    monkeypatch.setattr(site, "LISTING_PAGE_LIMIT", 10)
     out = tmp_path / "portal"
     build_portal(catalogue, out, SITE_URL, search=False)
-    index = page(out, "/layanan/")
-    assert not index.select("ul.az a")
-    letter_links = [a["href"] for a in index.select("nav.letters a")]
-    assert letter_links and all(re.fullmatch(r"/abjad/([a-z]|lainnya)/", h) for h in letter_links)
-    titles = []
-    for href in letter_links:
-        letter_page = page(out, href)
-        assert letter_page.select_one("nav.letters a[aria-current=page]")["href"] == href
-        titles += [a.get_text(strip=True) for a in letter_page.select("ul.az a")]
-    assert titles == sorted(titles, key=str.casefold)
-    assert len(titles) == len(catalogue.services)
     sitemap = (out / "sitemap.xml").read_text()
-    assert all(f"<loc>{SITE_URL}{href}</loc>" in sitemap for href in letter_links)
+    big = max(
+        catalogue.categories, key=lambda slug: sum(slug in s.categories for s in catalogue.services.values())
+    )
+    in_big = [s for s in catalogue.services.values() if big in s.categories]
+    for index_url, pattern, expected in (
+        ("/layanan/", r"/abjad/([a-z]|lainnya)/", list(catalogue.services.values())),
+        (f"/kategori/{big}/", rf"/kategori/{big}/([a-z]|lainnya)/", in_big),
+    ):
+        index = page(out, index_url)
+        assert not index.select("ul.az a, ul.cards a")
+        letter_links = [a["href"] for a in index.select("nav.letters a")]
+        assert letter_links and all(re.fullmatch(pattern, h) for h in letter_links)
+        titles = []
+        for href in letter_links:
+            letter_page = page(out, href)
+            assert letter_page.select_one("nav.letters a[aria-current=page]")["href"] == href
+            assert {a["href"] for a in letter_page.select("nav.letters a")} == set(letter_links)
+            titles += [a.get_text(strip=True) for a in letter_page.select("ul.az a, ul.cards > li > a")]
+            assert f"<loc>{SITE_URL}{href}</loc>" in sitemap
+        assert titles == sorted(titles, key=str.casefold)
+        assert sorted(titles) == sorted(s.title for s in expected)
 
-    # A service retitled to another initial moves to that initial's page.
-    first = next(s for s in catalogue.services.values() if s.title[0].upper() not in "Z")
+    # Retitled to a new initial: it moves to that initial's page, and the pages of initials it
+    # never touched (an update re-renders only what changed) link the new one too.
+    first = next(s for s in in_big if s.title[0].upper() != "Q")
     moved = dict(catalogue.services)
-    moved[first.id] = dataclasses.replace(first, title="Zzz layanan uji")
+    moved[first.id] = dataclasses.replace(first, title="Qqq layanan uji")
     build_portal(dataclasses.replace(catalogue, services=moved), out, SITE_URL, search=False)
-    assert "Zzz layanan uji" in (out / "abjad" / "z" / "index.html").read_text()
-    assert "Zzz layanan uji" not in (out / "abjad" / first.title[0].lower() / "index.html").read_text()
+    for index_url in ("/abjad/", f"/kategori/{big}/"):
+        folder = out / index_url.strip("/")
+        assert "Qqq layanan uji" in (folder / "q" / "index.html").read_text()
+        old = folder / first.title[0].lower() / "index.html"
+        assert "Qqq layanan uji" not in old.read_text()
+        for other in folder.glob("*/index.html"):
+            assert f"{index_url}q/" in {a["href"] for a in soup(other).select("nav.letters a")}, other
 
 
 def test_home_and_search_page_forms_work_without_javascript(built):
