@@ -21,8 +21,8 @@ Why an edit rewrites few files: nothing stored depends on the rest of the catalo
   and for the body, on a fixed scale; each posting list carries its two document frequencies,
   and the page applies idf with the service count from meta.json. So an edit changes only the
   posting lists of the terms it adds or removes (and meta.json), not every score.
-- The shard and card-file counts are powers of two that follow the catalogue's size: they
-  change, and every file with them, only when the catalogue doubles or halves.
+- The shard and card-file counts are powers of two that follow the vocabulary's and the
+  catalogue's size: they change, and every file with them, only when either doubles or halves.
 The publish worker keeps the index state in memory (_IndexState) and applies only the services
 that changed; a fresh build starts from an empty state, so both write the same bytes.
 
@@ -96,14 +96,18 @@ BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with 
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 SCORE_SCALE = 20  # stored term scores are integers: score x 20 (at least 1), about as fine as before
 KEY_SPARE_BITS = 2  # document keys: 4 times as many as services (a collision takes the next free one)
-# About one shard per service up to MAX_SMALL_SHARDS, then one per SERVICES_PER_SHARD, rounded up
-# to a power of two, at most MAX_SHARDS; one card file per SERVICES_PER_CARD_FILE, likewise.
-MAX_SMALL_SHARDS = 256
-SERVICES_PER_SHARD = 40
-MAX_SHARDS = 1024
+# What a query downloads is one shard per word and one card file per result shown, so both stay
+# a few kilobytes however large the catalogue: one shard per POSTINGS_PER_SHARD stored postings
+# (about 2 KB compressed; a capped list is 300), at least MIN_SHARDS and at most MAX_SHARDS; one
+# card file per SERVICES_PER_CARD_FILE services, at least MIN_CARD_FILES and at most
+# MAX_CARD_FILES; all rounded up to powers of two. The shard count follows what the shards hold
+# (the vocabulary and its capped lists grow more slowly than the catalogue), not the services.
+MIN_SHARDS = 256
+POSTINGS_PER_SHARD = 400
+MAX_SHARDS = 8192
 MIN_CARD_FILES = 16
-SERVICES_PER_CARD_FILE = 40
-MAX_CARD_FILES = 4096
+SERVICES_PER_CARD_FILE = 10
+MAX_CARD_FILES = 16384
 DATA_SUFFIX = ".json.gz"  # t/, v/ and d/ files: gzip-compressed JSON
 FEATURED_COUNT = 6
 
@@ -218,13 +222,18 @@ def _power_of_two(value: float) -> int:
     return 1 << max(0, math.ceil(value) - 1).bit_length()
 
 
-def layout(n: int) -> tuple[int, int, int]:
-    """(shards, card files, key bits) for n services: powers of two, so they change only as n
-    doubles (and then every file changes)."""
-    shards = min(MAX_SHARDS, _power_of_two(max(min(n, MAX_SMALL_SHARDS), n / SERVICES_PER_SHARD)))
+def layout(n: int) -> tuple[int, int]:
+    """(card files, key bits) for n services: powers of two, so they change only as n doubles
+    (and then every card file changes)."""
     cards = min(MAX_CARD_FILES, _power_of_two(max(MIN_CARD_FILES, n / SERVICES_PER_CARD_FILE)))
     key_bits = max(_power_of_two(n).bit_length() - 1 + KEY_SPARE_BITS, cards.bit_length() - 1)
-    return shards, cards, key_bits
+    return cards, key_bits
+
+
+def shard_count(postings: int) -> int:
+    """The number of shards for `postings` stored postings: a power of two, so it changes only as
+    the index doubles or halves (and then every shard changes)."""
+    return min(MAX_SHARDS, _power_of_two(max(MIN_SHARDS, postings / POSTINGS_PER_SHARD)))
 
 
 def shard_of(key: str, count: int) -> int:
@@ -508,9 +517,9 @@ class _IndexState:
     def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
         services = catalogue.services
         n = len(services)
-        shards, card_files, key_bits = layout(n)
-        relayout = (shards, card_files, key_bits) != self.layout
-        if relayout or self.keys.keys() != services.keys():
+        card_files, key_bits = layout(n)
+        recarded_all = (card_files, key_bits) != self.layout[1:]
+        if recarded_all or self.keys.keys() != services.keys():
             self.keys = document_keys(services, key_bits)
         keys = self.keys
         opd_slugs, category_slugs = tuple(catalogue.opds), tuple(catalogue.categories)
@@ -572,7 +581,10 @@ class _IndexState:
         for word in touched:
             if word not in hashes:
                 hashes[word] = _fnv(word)
-        if relayout:
+        cap = MAX_POSTINGS
+        stored = sum(len(entries) if len(entries) < cap else cap for entries in self.postings.values())
+        shards = shard_count(stored)
+        if (shards, card_files, key_bits) != self.layout:
             self.layout = (shards, card_files, key_bits)
             self.shard_words = defaultdict(set)
             self.letter_words = defaultdict(set)

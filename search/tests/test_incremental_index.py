@@ -114,17 +114,22 @@ def test_each_kind_of_publish_rewrites_few_files_and_equals_a_fresh_build(shared
 
 
 def test_a_catalogue_that_doubles_or_halves_is_laid_out_anew_and_still_equals_a_fresh_build(
-    shared_catalogue,
+    shared_catalogue, monkeypatch
 ):
+    # shards follow the vocabulary (no floor here, as if it were large), card files the services
+    monkeypatch.setattr(static_index, "MIN_SHARDS", 1)
+    monkeypatch.setattr(static_index, "MIN_CARD_FILES", 1)
     analyzer = Analyzer()
-    build_index(shared_catalogue, analyzer)
-    kept = dict(sorted(shared_catalogue.services.items())[:60])  # 151 -> 60 services: fewer shards
+    full = build_index(shared_catalogue, analyzer)
+    kept = dict(sorted(shared_catalogue.services.items())[:30])  # 151 -> 30 services: fewer words
     small = dataclasses.replace(shared_catalogue, services=kept)
     index = build_index(small, analyzer)
-    assert index.meta["shards"] < 256
+    assert index.meta["shards"] < full.meta["shards"]
+    cards = [len([k for k in i.files if k.startswith("d/")]) for i in (index, full)]
+    assert cards[0] < cards[1]
     _same_as_fresh(index, small)
     index = build_index(shared_catalogue, analyzer)  # and back
-    assert index.meta["shards"] == 256
+    assert index.meta["shards"] == full.meta["shards"]
     _same_as_fresh(index, shared_catalogue)
 
 
