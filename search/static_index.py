@@ -46,6 +46,8 @@ import sys
 import threading
 import weakref
 import zlib
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -285,17 +287,19 @@ def decode_postings(flat: list[int], n: int) -> dict[int, float]:
 class _FieldTerms:
     """A field's analysis, independent of the rest of the catalogue: what an update can reuse.
 
-    Kept compact (tuples of shared strings): the state holds one per distinct field text.
+    Kept compact (tuples of shared strings): the state holds one per distinct field text, and
+    once its services are in, not the stems of its surface forms (the state's form_stem has them).
     """
 
-    __slots__ = ("length", "stems", "counts", "form_keys", "form_stems", "users", "_scores")
+    __slots__ = ("key", "length", "stems", "counts", "form_keys", "form_stems", "users", "_scores")
 
-    def __init__(self, length: int, counts: dict[str, float], forms: dict[str, str]):
+    def __init__(self, key: tuple[str, str], length: int, counts: dict[str, float], forms: dict[str, str]):
+        self.key = key  # (field name, text): the services that share the text share this one
         self.length = length  # analysed terms, for this field's length normalisation
         self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
         self.counts = tuple(counts.values())  # their term frequencies
         self.form_keys = tuple(map(sys.intern, forms))  # {surface form: stem}, aliases too, as two tuples
-        self.form_stems = tuple(forms.values())
+        self.form_stems: tuple | None = tuple(forms.values())  # None once its forms are in the state
         self.users = 0  # services whose field has this text (an agency's name: many)
         self._scores: dict[str, float] | None = None  # kept while several services share it
 
@@ -313,18 +317,88 @@ class _FieldTerms:
 
 @dataclass(slots=True)
 class _Document:
+    """A service in the index. Its fields, stems and surface forms are its terms' (not kept twice)."""
+
     key: int
     deps: tuple  # the records its text comes from (compared by identity: the worker keeps them)
-    fields: tuple  # ((name, text), ...) as index_fields gives them
-    terms: tuple  # the fields' _FieldTerms, in the same order
-    stems: tuple  # distinct stems in its postings
-    forms: dict  # {form: stem}
+    terms: tuple  # the fields' _FieldTerms, in index_fields' order
     card: list
+
+    @property
+    def fields(self) -> tuple:
+        """((name, text), ...) as index_fields gave them."""
+        return tuple(terms.key for terms in self.terms)
+
+    def stems(self) -> set[str]:
+        """The distinct stems (and phrases) of its postings."""
+        return set().union(*(terms.stems for terms in self.terms))
+
+    def forms(self) -> set[str]:
+        """Its distinct surface forms."""
+        return set().union(*(terms.form_keys for terms in self.terms))
+
+
+class _Postings:
+    """A term's postings: document keys and their packed scores (d << 16 | b) as two arrays in key
+    order, 8 bytes a posting (a dict of ints took about 100). A fresh build appends them in any
+    order and they are sorted once, when first read."""
+
+    __slots__ = ("keys", "values", "unsorted")
+
+    def __init__(self) -> None:
+        self.keys = array("I")
+        self.values = array("I")
+        self.unsorted = False
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _sort(self) -> None:
+        keys, values = self.keys, self.values
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = array("I", map(keys.__getitem__, order))
+        self.values = array("I", map(values.__getitem__, order))
+        self.unsorted = False
+
+    def _find(self, key: int) -> tuple[int, bool]:
+        if self.unsorted:
+            self._sort()
+        i = bisect_left(self.keys, key)
+        return i, i < len(self.keys) and self.keys[i] == key
+
+    def get(self, key: int) -> int | None:
+        i, found = self._find(key)
+        return self.values[i] if found else None
+
+    def set(self, key: int, packed: int) -> None:
+        i, found = self._find(key)
+        if found:
+            self.values[i] = packed
+        else:
+            self.keys.insert(i, key)
+            self.values.insert(i, packed)
+
+    def remove(self, key: int) -> None:
+        i, found = self._find(key)
+        if found:
+            del self.keys[i]
+            del self.values[i]
+
+    def sorted_arrays(self) -> tuple[array, array]:
+        """(keys, packed scores) in key order."""
+        if self.unsorted:
+            self._sort()
+        return self.keys, self.values
 
 
 def _rank(key: int, packed: int) -> tuple[int, int]:
     """Order of a posting in its list when the list is capped: best score first, then lower key."""
     return (-((packed >> 16) + (packed & 0xFFFF)), key)
+
+
+def _ranked(key: int, packed: int) -> tuple[int, int, int]:
+    """_rank and the packed score (keys are distinct: the score never decides the order)."""
+    return (-((packed >> 16) + (packed & 0xFFFF)), key, packed)
 
 
 def _card(service: Service, opd_index: dict[str, int], category_index: dict[str, int]) -> list:
@@ -350,7 +424,7 @@ class _IndexState:
         self.analysed: dict[tuple[str, str], _FieldTerms] = {}
         self.documents: dict[str, _Document] = {}
         self.keys: dict[str, int] = {}
-        self.postings: dict[str, dict[int, int]] = {}  # stem -> {key: d << 16 | b}
+        self.postings: dict[str, _Postings] = {}  # stem -> its postings
         self.form_users: Counter[str] = Counter()  # surface form -> services that have it
         self.form_stem: dict[str, str] = {}
         self.stem_forms: dict[str, set[str]] = defaultdict(set)
@@ -381,7 +455,7 @@ class _IndexState:
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        return _FieldTerms(len(sequence), counts, forms)
+        return _FieldTerms((name, text), len(sequence), counts, forms)
 
     def _take_terms(self, key: tuple[str, str]) -> _FieldTerms:
         terms = self.analysed.get(key)
@@ -390,22 +464,27 @@ class _IndexState:
         terms.users += 1
         return terms
 
-    def _drop_terms(self, key: tuple[str, str], terms: _FieldTerms) -> None:
+    def _drop_terms(self, terms: _FieldTerms) -> None:
         terms.users -= 1
         if terms.users <= 0:
-            del self.analysed[key]
+            del self.analysed[terms.key]
         elif terms.users == 1:
             terms._scores = None
 
     # ------------------------------------------------------------ one service in or out
-    def _document(self, key: int, deps: tuple, fields: tuple, card: list) -> tuple[_Document, dict[str, int]]:
-        """A service's analysed document and its postings {stem: d << 16 | b} (scaled scores)."""
+    def _document(
+        self, key: int, deps: tuple, fields: tuple, card: list
+    ) -> tuple[_Document, dict[str, int], dict[str, str]]:
+        """A service's analysed document, its postings {stem: d << 16 | b} (scaled scores) and its
+        surface forms {form: stem}."""
         terms = tuple(self._take_terms(item) for item in fields)
         describing: dict[str, float] | None = None
         body: dict[str, float] = {}
         forms: dict[str, str] = {}
         for (name, _text), field_terms in zip(fields, terms, strict=True):
-            forms.update(zip(field_terms.form_keys, field_terms.form_stems, strict=True))
+            # a text already in the index: its forms' stems are the state's
+            form_stems = field_terms.form_stems or map(self.form_stem.__getitem__, field_terms.form_keys)
+            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
             scores = field_terms.scored(name)
             if name == BODY:
                 body = scores
@@ -420,7 +499,7 @@ class _IndexState:
         get = entries.get
         for stem, b in body.items():
             entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
-        return _Document(key, deps, fields, terms, tuple(entries), forms, card), entries
+        return _Document(key, deps, terms, card), entries, forms
 
     def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
         """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
@@ -429,13 +508,13 @@ class _IndexState:
         if old == packed:
             return
         if packed is None:
-            del entries[key]
+            entries.remove(key)
             if not entries:
                 del self.postings[stem]
-        elif entries is None:
-            self.postings[stem] = {key: packed}
         else:
-            entries[key] = packed
+            if entries is None:
+                entries = self.postings[stem] = _Postings()
+            entries.set(key, packed)
         cached = self.encoded.get(stem)
         if cached is not None and cached[1] is not None and key not in cached[1]:
             # A list capped to its best postings keeps them while this posting is not among them
@@ -455,50 +534,55 @@ class _IndexState:
         self.encoded.pop(stem, None)
         touched.add(stem)
 
-    def _forms(self, forms: dict[str, str], step: int, touched: set) -> None:
-        """Count a service's words in (step 1) or out (-1); `touched` learns those new or gone."""
-        if step > 0:  # most words are known already: count them in C, then note the new ones
-            users = self.form_users
-            new = [form for form in forms if form not in users]
-            users.update(forms.keys())
-            for form in new:
-                stem = forms[form]
-                self.form_stem[form] = stem
-                self.stem_forms[stem].add(form)
-            touched.update(new)
-            return
-        for form, stem in forms.items():
+    def _add_forms(self, forms: dict[str, str], touched: set) -> None:
+        """Count a service's words {form: stem} in; `touched` learns those new."""
+        # most words are known already: count them in C, then note the new ones
+        users = self.form_users
+        new = [form for form in forms if form not in users]
+        users.update(forms.keys())
+        for form in new:
+            stem = forms[form]
+            self.form_stem[form] = stem
+            self.stem_forms[stem].add(form)
+        touched.update(new)
+
+    def _remove_forms(self, forms: set[str], touched: set) -> None:
+        """Count a service's words out; `touched` learns those gone."""
+        for form in forms:
             users = self.form_users[form] - 1
             if users:
                 self.form_users[form] = users
                 continue
             del self.form_users[form]
-            del self.form_stem[form]
+            stem = self.form_stem.pop(form)
             words = self.stem_forms[stem]
             words.discard(form)
             if not words:
                 del self.stem_forms[stem]
             touched.add(form)
 
-    def _put(self, service_id: str, new: tuple[_Document, dict[str, int]] | None, touched: set) -> None:
+    def _put(self, service_id: str, new: tuple[_Document, dict[str, int], dict] | None, touched: set) -> None:
         """Replace a service's document (None: remove it), changing only the postings that differ."""
         old = self.documents.get(service_id)
         entries: dict[str, int] = {}
         if new is not None:
-            doc, entries = new
+            doc, entries, forms = new
             if old is None and not self.encoded:  # a fresh build: every list changes
                 postings, key = self.postings, doc.key
                 for stem, packed in entries.items():
                     listed = postings.get(stem)
                     if listed is None:
-                        postings[stem] = {key: packed}
-                    else:
-                        listed[key] = packed
+                        listed = postings[stem] = _Postings()
+                    listed.keys.append(key)
+                    listed.values.append(packed)
+                    listed.unsorted = True
                 touched.update(entries)
             else:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
-            self._forms(doc.forms, 1, touched)
+            self._add_forms(forms, touched)
+            for terms in doc.terms:  # their forms' stems are in form_stem now
+                terms.form_stems = None
             self.documents[service_id] = doc
             self.by_key[doc.key] = service_id
         elif old is not None:
@@ -506,12 +590,12 @@ class _IndexState:
             del self.by_key[old.key]
         if old is not None:
             same_key = new is not None and new[0].key == old.key
-            for stem in old.stems:
+            for stem in old.stems():
                 if not (same_key and stem in entries):
                     self._set(stem, old.key, None, touched)
-            self._forms(old.forms, -1, touched)
-            for item, terms in zip(old.fields, old.terms, strict=True):
-                self._drop_terms(item, terms)
+            self._remove_forms(old.forms(), touched)
+            for terms in old.terms:
+                self._drop_terms(terms)
 
     # ------------------------------------------------------------ a whole catalogue
     def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
@@ -656,18 +740,17 @@ class _IndexState:
     def _encode(self, stem: str) -> list:
         """[None (the JSON, made by _encoded), keys kept when capped, rank of the worst kept,
         df describing, df all, the postings' JSON, the stem's JSON]."""
-        entries = self.postings[stem]
-        df_all = len(entries)
-        df_describing = sum(map(0xFFFF.__lt__, entries.values()))  # d > 0
+        keys, values = self.postings[stem].sorted_arrays()
+        df_all = len(keys)
+        df_describing = sum(map(0xFFFF.__lt__, values))  # d > 0
         kept, worst = None, None
+        items = zip(keys, values, strict=True)
         if df_all > MAX_POSTINGS:
             # the best (d + b); the lower key first among equals
-            best = heapq.nsmallest(MAX_POSTINGS, itertools.starmap(_rank, entries.items()))
-            worst = best[-1]
-            items = sorted((key, entries[key]) for _, key in best)
+            best = heapq.nsmallest(MAX_POSTINGS, map(_ranked, keys, values))
+            worst = best[-1][:2]
+            items = sorted((key, packed) for _, key, packed in best)
             kept = {key for key, _ in items}
-        else:
-            items = sorted(entries.items())
         flat = []
         previous = 0
         for key, packed in items:
