@@ -35,7 +35,6 @@ weighs words and fixes typos.
 from __future__ import annotations
 
 import gc
-import heapq
 import html
 import itertools
 import json
@@ -149,6 +148,24 @@ def index_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
     fields = service_fields(service, catalogue)
     fields[BODY] = " . ".join(fields.pop(name) for name in BODY_FIELDS)
     return fields
+
+
+# Where the body is cut into segments: after a sentence's end, where no word or compound goes on.
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+
+
+def document_fields(service: Service, catalogue: Catalogue) -> tuple:
+    """index_fields as the index state analyses them: ((name, text), ..., (BODY, segments)), the
+    body as its segments (each requirement, each step, each sentence of the description). The
+    segments' analyses add up to the joined body's (the same words, counts and length), and a
+    segment many services share (a standard requirement, a regency's copy of a service) is
+    analysed and kept once."""
+    fields = service_fields(service, catalogue)
+    description = fields.pop("description")
+    for name in BODY_FIELDS:
+        fields.pop(name, None)
+    segments = (*service.requirements, *service.steps, *SENTENCE_END.split(description))
+    return (*fields.items(), (BODY, tuple(text for text in segments if text and not text.isspace())))
 
 
 class SynonymExpander:
@@ -291,10 +308,12 @@ class _FieldTerms:
     once its services are in, not the stems of its surface forms (the state's form_stem has them).
     """
 
-    __slots__ = ("key", "length", "stems", "counts", "form_keys", "form_stems", "users", "_scores")
+    __slots__ = ("key", "length", "stems", "counts", "form_keys", "form_stems", "sequence", "users")
+    __slots__ += ("_scores",)
 
     def __init__(self, key: tuple[str, str], length: int, counts: dict[str, float], forms: dict[str, str]):
         self.key = key  # (field name, text): the services that share the text share this one
+        self.sequence: tuple = ()  # a body segment's terms in order (its services count them together)
         self.length = length  # analysed terms, for this field's length normalisation
         self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
         self.counts = tuple(counts.values())  # their term frequencies
@@ -307,12 +326,17 @@ class _FieldTerms:
         """{stem: field-weighted, saturated term frequency}; the same in every build."""
         if self._scores is not None:
             return self._scores
-        k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * self.length / TYPICAL_LENGTH[name])
-        weight = 1.0 if name == BODY else FIELD_WEIGHTS[name]
-        scores = {stem: weight * tf / (tf + k1) for stem, tf in zip(self.stems, self.counts, strict=True)}
+        scores = _saturated(name, self.length, zip(self.stems, self.counts, strict=True))
         if self.users > 1:  # kept for the other services (kept for all, it would double the memory)
             self._scores = scores
         return scores
+
+
+def _saturated(name: str, length: int, counts) -> dict[str, float]:
+    """{stem: field-weighted, saturated term frequency} of a field's (stem, count) pairs."""
+    k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * length / TYPICAL_LENGTH[name])
+    weight = 1.0 if name == BODY else FIELD_WEIGHTS[name]
+    return {stem: weight * tf / (tf + k1) for stem, tf in counts}
 
 
 @dataclass(slots=True)
@@ -321,21 +345,25 @@ class _Document:
 
     key: int
     deps: tuple  # the records its text comes from (compared by identity: the worker keeps them)
-    terms: tuple  # the fields' _FieldTerms, in index_fields' order
+    terms: tuple  # the describing fields' _FieldTerms, in document_fields' order
+    body: tuple  # the body segments' _FieldTerms
     card: list
 
     @property
     def fields(self) -> tuple:
-        """((name, text), ...) as index_fields gave them."""
-        return tuple(terms.key for terms in self.terms)
+        """What document_fields gave."""
+        return (*(terms.key for terms in self.terms), (BODY, tuple(terms.key[1] for terms in self.body)))
+
+    def all_terms(self) -> tuple:
+        return self.terms + self.body
 
     def stems(self) -> set[str]:
         """The distinct stems (and phrases) of its postings."""
-        return set().union(*(terms.stems for terms in self.terms))
+        return set().union(*(terms.stems for terms in self.all_terms()))
 
     def forms(self) -> set[str]:
         """Its distinct surface forms."""
-        return set().union(*(terms.form_keys for terms in self.terms))
+        return set().union(*(terms.form_keys for terms in self.all_terms()))
 
 
 class _Postings:
@@ -396,11 +424,6 @@ def _rank(key: int, packed: int) -> tuple[int, int]:
     return (-((packed >> 16) + (packed & 0xFFFF)), key)
 
 
-def _ranked(key: int, packed: int) -> tuple[int, int, int]:
-    """_rank and the packed score (keys are distinct: the score never decides the order)."""
-    return (-((packed >> 16) + (packed & 0xFFFF)), key, packed)
-
-
 def _card(service: Service, opd_index: dict[str, int], category_index: dict[str, int]) -> list:
     return [
         service.id,
@@ -455,7 +478,10 @@ class _IndexState:
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
                     counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        return _FieldTerms((name, text), len(sequence), counts, forms)
+        terms = _FieldTerms((name, text), len(sequence), counts, forms)
+        if name == BODY:
+            terms.sequence = tuple(sequence)
+        return terms
 
     def _take_terms(self, key: tuple[str, str]) -> _FieldTerms:
         terms = self.analysed.get(key)
@@ -477,18 +503,22 @@ class _IndexState:
     ) -> tuple[_Document, dict[str, int], dict[str, str]]:
         """A service's analysed document, its postings {stem: d << 16 | b} (scaled scores) and its
         surface forms {form: stem}."""
-        terms = tuple(self._take_terms(item) for item in fields)
+        *named, (_, segments) = fields
+        terms = tuple(self._take_terms(item) for item in named)
+        body_terms = tuple(self._take_terms((BODY, text)) for text in segments)
         describing: dict[str, float] | None = None
-        body: dict[str, float] = {}
         forms: dict[str, str] = {}
-        for (name, _text), field_terms in zip(fields, terms, strict=True):
+        stem_of = self.form_stem.__getitem__
+        for field_terms in body_terms + terms:
             # a text already in the index: its forms' stems are the state's
-            form_stems = field_terms.form_stems or map(self.form_stem.__getitem__, field_terms.form_keys)
+            form_stems = field_terms.form_stems or map(stem_of, field_terms.form_keys)
             forms.update(zip(field_terms.form_keys, form_stems, strict=True))
+        # the body: its segments' terms counted together
+        counts = Counter(itertools.chain.from_iterable(segment.sequence for segment in body_terms))
+        body = _saturated(BODY, sum(segment.length for segment in body_terms), counts.items())
+        for (name, _text), field_terms in zip(named, terms, strict=True):
             scores = field_terms.scored(name)
-            if name == BODY:
-                body = scores
-            elif describing is None:
+            if describing is None:
                 describing = dict(scores)
             else:
                 # a stem in several fields: its scores add up in field order
@@ -499,7 +529,7 @@ class _IndexState:
         get = entries.get
         for stem, b in body.items():
             entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
-        return _Document(key, deps, terms, card), entries, forms
+        return _Document(key, deps, terms, body_terms, card), entries, forms
 
     def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
         """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
@@ -581,7 +611,7 @@ class _IndexState:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
             self._add_forms(forms, touched)
-            for terms in doc.terms:  # their forms' stems are in form_stem now
+            for terms in doc.all_terms():  # their forms' stems are in form_stem now
                 terms.form_stems = None
             self.documents[service_id] = doc
             self.by_key[doc.key] = service_id
@@ -594,7 +624,7 @@ class _IndexState:
                 if not (same_key and stem in entries):
                     self._set(stem, old.key, None, touched)
             self._remove_forms(old.forms(), touched)
-            for terms in old.terms:
+            for terms in old.all_terms():
                 self._drop_terms(terms)
 
     # ------------------------------------------------------------ a whole catalogue
@@ -633,7 +663,7 @@ class _IndexState:
                 and all(map(operator.is_, doc.deps, deps))
             ):
                 continue  # the very same records as last time
-            fields = tuple(index_fields(service, catalogue).items())
+            fields = document_fields(service, catalogue)
             card = _card(service, opd_index, category_index)
             if same_key and doc.fields == fields:
                 doc.deps = deps
@@ -746,10 +776,18 @@ class _IndexState:
         kept, worst = None, None
         items = zip(keys, values, strict=True)
         if df_all > MAX_POSTINGS:
-            # the best (d + b); the lower key first among equals
-            best = heapq.nsmallest(MAX_POSTINGS, map(_ranked, keys, values))
-            worst = best[-1][:2]
-            items = sorted((key, packed) for _, key, packed in best)
+            # the best (d + b); the lower key first among equals (the keys are in order)
+            scores = [(packed >> 16) + (packed & 0xFFFF) for packed in values]
+            threshold = sorted(scores, reverse=True)[MAX_POSTINGS - 1]
+            ties = MAX_POSTINGS - sum(map(threshold.__lt__, scores))
+            items = []
+            for key, packed, score in zip(keys, values, scores, strict=True):
+                if score > threshold:
+                    items.append((key, packed))
+                elif score == threshold and ties:
+                    items.append((key, packed))
+                    ties -= 1
+                    worst = (-score, key)
             kept = {key for key, _ in items}
         flat = []
         previous = 0

@@ -153,3 +153,19 @@ def test_colliding_document_keys_move_with_the_services_and_equal_a_fresh_build(
     searcher = StaticSearcher(index.files)
     for service in list(shared_catalogue.services.values())[:20]:
         assert service.id in [sid for sid, _ in searcher.search(service.title, 10)], service.title
+
+
+def test_a_body_analysed_in_shared_segments_scores_as_the_whole_body(shared_catalogue):
+    """Requirements, steps and description sentences are analysed one by one (and kept once however
+    many services share them); every service's body terms score as if its body were analysed whole."""
+    state = static_index._IndexState(Analyzer())
+    for service in shared_catalogue.services.values():
+        whole = state.analyse(static_index.BODY, static_index.index_fields(service, shared_catalogue)["body"])
+        expected = {
+            stem: round(b * static_index.SCORE_SCALE) or 1 for stem, b in whole.scored("body").items()
+        }
+        fields = static_index.document_fields(service, shared_catalogue)
+        _, entries, _ = state._document(0, (), fields, [])
+        assert {stem: packed & 0xFFFF for stem, packed in entries.items() if packed & 0xFFFF} == expected
+    shared = [t for (name, _), t in state.analysed.items() if name == static_index.BODY and t.users > 1]
+    assert shared  # e.g. a requirement many services have
