@@ -419,6 +419,15 @@ class _Postings:
         return self.keys, self.values
 
 
+_FLOATS: dict[float, float] = {}
+
+
+def _has(keys: array, key: int) -> bool:
+    """Whether `key` is in `keys` (in order)."""
+    i = bisect_left(keys, key)
+    return i < len(keys) and keys[i] == key
+
+
 def _rank(key: int, packed: int) -> tuple[int, int]:
     """Order of a posting in its list when the list is capped: best score first, then lower key."""
     return (-((packed >> 16) + (packed & 0xFFFF)), key)
@@ -477,7 +486,9 @@ class _IndexState:
                 aliases = self.expander.expand(sequence)
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
-                    counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
+                    # one float object per value, not one per field (a catalogue has millions)
+                    tf = counts.get(stem, 0) + ALIAS_FACTOR
+                    counts[stem] = _FLOATS.setdefault(tf, tf)
         terms = _FieldTerms((name, text), len(sequence), counts, forms)
         if name == BODY:
             terms.sequence = tuple(sequence)
@@ -546,7 +557,7 @@ class _IndexState:
                 entries = self.postings[stem] = _Postings()
             entries.set(key, packed)
         cached = self.encoded.get(stem)
-        if cached is not None and cached[1] is not None and key not in cached[1]:
+        if cached is not None and cached[1] is not None and not _has(cached[1], key):
             # A list capped to its best postings keeps them while this posting is not among them
             # before or after: only its document frequencies may change.
             df_describing, df_all = cached[3], cached[4]
@@ -645,7 +656,7 @@ class _IndexState:
 
         touched: set[str] = set()  # stems and words whose postings or presence changed
         gone = [s for s in self.documents if s not in services]
-        again: list[tuple[str, tuple, tuple, list]] = []  # services to analyse anew
+        again: list[tuple | None] = []  # services to analyse anew: (id, deps, fields or None, card)
         recarded: list[str] = []
         for service_id, service in services.items():
             deps = (
@@ -663,8 +674,11 @@ class _IndexState:
                 and all(map(operator.is_, doc.deps, deps))
             ):
                 continue  # the very same records as last time
-            fields = document_fields(service, catalogue)
             card = _card(service, opd_index, category_index)
+            if doc is None:  # its fields when it is analysed (all of a catalogue's at once: too many)
+                again.append((service_id, deps, None, card))
+                continue
+            fields = document_fields(service, catalogue)
             if same_key and doc.fields == fields:
                 doc.deps = deps
                 if doc.card != card:
@@ -682,7 +696,10 @@ class _IndexState:
             self._put(service_id, None, touched)
             card_keys[key >> card_shift].discard(key)
             dirty_cards.add(key >> card_shift)
-        for service_id, deps, fields, card in again:
+        for i, (service_id, deps, fields, card) in enumerate(again):
+            again[i] = None  # its field texts go with it once analysed (only shared ones are kept)
+            if fields is None:
+                fields = document_fields(services[service_id], catalogue)
             key = keys[service_id]
             self._put(service_id, self._document(key, deps, fields, card), touched)
             card_keys[key >> card_shift].add(key)
@@ -788,7 +805,7 @@ class _IndexState:
                     items.append((key, packed))
                     ties -= 1
                     worst = (-score, key)
-            kept = {key for key, _ in items}
+            kept = array("I", [key for key, _ in items])  # in key order
         flat = []
         previous = 0
         for key, packed in items:
