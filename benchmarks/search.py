@@ -17,10 +17,12 @@ CPU time, steadier than wall time when others load the machine. Cold bytes are m
 headless Chromium on the real /cari/ page (HTML, CSS, scripts, index), one fresh browser
 context per query, over the dev queries, served as the portal's servers do (a file's
 precompressed .gz sibling when the browser accepts gzip; --plain: every file as it is), with
-the bytes of the largest visit by kind (page, css, js, meta, shards, cards, vocab). Render time:
-"from files" is the search again into an index object that has parsed nothing (the files come
-from the browser's cache: inflate, parse, ranking, result cards and DOM), "render ms" the same
-search once more with the files parsed; each the median of 3 runs per query, then over the
+the bytes of the largest visit by kind (page, css, js, meta, shards, cards, vocab). Render
+time: "after the last file" is, on the cold visit, from the end of the last download to the
+results marked done (Resource Timing and a MutationObserver); "from files" is the search
+again into an index object that has parsed nothing (the files come from the browser's cache:
+inflate, parse, ranking, result cards and DOM), "render ms" the same search once more with
+the files parsed; each the median of 3 runs per query, then over the
 queries. The 2 CPUs are shared, so timings move between runs.
 """
 
@@ -293,6 +295,20 @@ def kind_of(url: str) -> str:
     return "other"
 
 
+# When the results are first marked done (performance.now()), for the time after the last file.
+MARK_DONE = """(() => { new MutationObserver(() => {
+  const el = document.querySelector("[data-search-results]");
+  const done = el && el.getAttribute("data-search-state") === "done";
+  if (done && !window.__santerDone) window.__santerDone = performance.now();
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-search-state"] }); })();"""
+# On a cold visit: from the end of the last file that arrived before the results were done to done.
+AFTER_LAST_FILE = """() => {
+  const done = window.__santerDone;
+  const ends = performance.getEntriesByType("resource").map(e => e.responseEnd).filter(t => t <= done);
+  return done - Math.max(...ends);
+}"""
+
+
 def cold_visit(browser, url: str, done: str):
     """Open `url` in a fresh context (an empty cache) and wait for `done`:
     (page, bytes downloaded, {kind: bytes}, {kind: files})."""
@@ -308,6 +324,7 @@ def cold_visit(browser, url: str, done: str):
         counts[kind] += 1
 
     page.on("requestfinished", finished)
+    page.add_init_script(MARK_DONE)
     page.goto(url)
     page.wait_for_selector(done, state="attached", timeout=30000)
     page.wait_for_load_state("networkidle")
@@ -328,7 +345,7 @@ WARM_SEARCH = (
 
 
 def measure_santer(site: Path, queries: list[str], repeats: int = 3) -> dict:
-    cold, render, fresh, breakdown = [], [], [], []
+    cold, render, fresh, breakdown, after = [], [], [], [], []
     with browser_on(site) as (browser, base):
         for q in queries:
             page, downloaded, by_kind, files = cold_visit(
@@ -336,6 +353,7 @@ def measure_santer(site: Path, queries: list[str], repeats: int = 3) -> dict:
             )
             cold.append(downloaded)
             breakdown.append((downloaded, q, by_kind, files))
+            after.append(page.evaluate(AFTER_LAST_FILE))
             # each query's median of `repeats` runs, then the median over the queries
             fresh.append(statistics.median(page.evaluate(FRESH_SEARCH, q) for _ in range(repeats)))
             render.append(statistics.median(page.evaluate(WARM_SEARCH, q) for _ in range(repeats)))
@@ -348,6 +366,8 @@ def measure_santer(site: Path, queries: list[str], repeats: int = 3) -> dict:
         "render_median_ms": statistics.median(render),
         "render_max_ms": max(render),
         "fresh_median_ms": statistics.median(fresh),
+        "after_median_ms": statistics.median(after),
+        "after_max_ms": max(after),
         "fresh_max_ms": max(fresh),
         "largest": {"query": largest[1], "bytes": largest[2], "files": largest[3]},
     }
@@ -466,6 +486,10 @@ def main() -> int:
                 f"cpu s {c_lo:.2f}–{c_hi:.2f}, peak {m_lo:.0f}–{m_hi:.0f} MB"
             )
         if "fresh_median_ms" in r:
+            print(
+                f"{r['label']}: cold visit, results done after the last file arrived: median "
+                f"{r['after_median_ms']:.1f} ms, max {r['after_max_ms']:.1f} ms"
+            )
             print(
                 f"{r['label']}: render from downloaded files (inflate, parse, rank, cards, DOM) median "
                 f"{r['fresh_median_ms']:.1f} ms, max {r['fresh_max_ms']:.1f} ms; again with the files parsed "
