@@ -322,6 +322,13 @@ class _FieldTerms:
         self.users = 0  # services whose field has this text (an agency's name: many)
         self._scores: dict[str, float] | None = None  # kept while several services share it
 
+    def slim(self) -> None:
+        """Forget the terms while one service has them (most titles, summaries, sentences: one each,
+        and a catalogue has hundreds of thousands); analysed again when another service shares the
+        text or this one changes. Only the key, the length and the users are kept."""
+        self.stems = self.counts = self.sequence = self.form_keys = self.form_stems = None
+        self._scores = None
+
     def scored(self, name: str) -> dict[str, float]:
         """{stem: field-weighted, saturated term frequency}; the same in every build."""
         if self._scores is not None:
@@ -498,6 +505,8 @@ class _IndexState:
         terms = self.analysed.get(key)
         if terms is None:
             terms = self.analysed[key] = self.analyse(*key)
+        else:
+            self._full(terms)
         terms.users += 1
         return terms
 
@@ -506,7 +515,14 @@ class _IndexState:
         if terms.users <= 0:
             del self.analysed[terms.key]
         elif terms.users == 1:
-            terms._scores = None
+            terms.slim()
+
+    def _full(self, terms: _FieldTerms) -> None:
+        """A slimmed analysis analysed again (the same terms: analysis depends on the text alone)."""
+        if terms.stems is None:
+            again = self.analyse(*terms.key)
+            terms.stems, terms.counts, terms.sequence = again.stems, again.counts, again.sequence
+            terms.form_keys, terms.form_stems = again.form_keys, again.form_stems
 
     # ------------------------------------------------------------ one service in or out
     def _document(
@@ -624,6 +640,8 @@ class _IndexState:
             self._add_forms(forms, touched)
             for terms in doc.all_terms():  # their forms' stems are in form_stem now
                 terms.form_stems = None
+                if terms.users == 1:
+                    terms.slim()
             self.documents[service_id] = doc
             self.by_key[doc.key] = service_id
         elif old is not None:
@@ -631,6 +649,8 @@ class _IndexState:
             del self.by_key[old.key]
         if old is not None:
             same_key = new is not None and new[0].key == old.key
+            for terms in old.all_terms():
+                self._full(terms)
             for stem in old.stems():
                 if not (same_key and stem in entries):
                     self._set(stem, old.key, None, touched)
