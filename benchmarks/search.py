@@ -2,9 +2,12 @@
 
     .venv/bin/python benchmarks/search.py                  # N = 10,000 (and the 151-service fixture)
     .venv/bin/python benchmarks/search.py --services 2000 --no-pagefind --no-browser
+    .venv/bin/python benchmarks/search.py --services 150000 --no-pagefind --runs 3
 
 Budgets (issue 4): first search on a cold visit ≤ 100 KB (fixture) and ≤ 150 KB (10k);
 results render ≤ 50 ms after the index is loaded; index build for 10k ≤ 5 s and ≤ 300 MB.
+Issue 12, at 150,000 services: cold first search ≤ 150 KB, results ≤ 50 ms after the files
+arrive, index build ≤ 30 s and ≤ 1 GB.
 
 Synthetic services are the fixture's 151 cloned round-robin with a generated place name in
 the title and summary and three generated words in the description, so the vocabulary grows
@@ -15,8 +18,15 @@ is the maximum resident set (getrusage) of the process that builds: Santer's chi
 includes Python and the catalogue in memory) or the pagefind binary; "cpu s" is the build's
 CPU time, steadier than wall time when others load the machine. Cold bytes are measured in
 headless Chromium on the real /cari/ page (HTML, CSS, scripts, index), one fresh browser
-context per query, over the dev queries; render time is a second run of the same query (index files cached):
-analysis, ranking, result cards and DOM. The 2 CPUs are shared, so timings move between runs.
+context per query, over the dev queries, served as the portal's servers do (a file's
+precompressed .gz sibling when the browser accepts gzip; --plain: every file as it is), with
+the bytes of the largest visit by kind (page, css, js, meta, shards, cards, vocab). Render
+time: "after the last file" is, on the cold visit, from the end of the last download to the
+results marked done (Resource Timing and a MutationObserver); "from files" is the search
+again into an index object that has parsed nothing (the files come from the browser's cache:
+inflate, parse, ranking, result cards and DOM), "render ms" the same search once more with
+the files parsed; each the median of 3 runs per query, then over the
+queries. The 2 CPUs are shared, so timings move between runs.
 """
 
 from __future__ import annotations
@@ -188,10 +198,32 @@ def run_child(kind: str, n: int, out: Path) -> dict:
 
 
 # ------------------------------------------------------------------ browser
+SEND_GZ = True  # --plain: False
+
+
 def serve(folder: Path):
     class Quiet(http.server.SimpleHTTPRequestHandler):
+        """Sends a file's precompressed .gz sibling to a browser that accepts gzip, as the portal's
+        servers do (WhiteNoise, nginx's gzip_static): the bytes a visitor really downloads."""
+
         def log_message(self, *args):
             pass
+
+        def send_head(self):
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            gz = path.with_name(path.name + ".gz")
+            accepts = SEND_GZ and "gzip" in self.headers.get("Accept-Encoding", "")
+            if not accepts or not gz.is_file():
+                return super().send_head()
+            data = gz.open("rb")
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(gz.stat().st_size))
+            self.end_headers()
+            return data
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
@@ -222,6 +254,13 @@ def search_page_site(site: Path, scripts: list[str], template_portal: Path | Non
             '<form data-search-form><input name="q"></form><div data-search-results></div></body></html>'
         )
     (cari / "index.html").write_text(html, encoding="utf-8")
+    # the .gz copies the portal builder makes of its text files (the search files have theirs)
+    from site_builder.compress import TEXT_EXTENSIONS, PortalCompressor
+
+    compressor = PortalCompressor()
+    for path in [cari / "index.html", *site.rglob("*.css")]:
+        if path.name.endswith(TEXT_EXTENSIONS):
+            compressor.compress_data(str(path), path.read_bytes())
 
 
 @contextlib.contextmanager
@@ -239,41 +278,101 @@ def browser_on(site: Path):
         server.shutdown()
 
 
+KINDS = ("page", "css", "js", "meta", "shards", "cards", "vocab", "other")
+
+
+def kind_of(url: str) -> str:
+    """What a downloaded file is, for the breakdown of a cold visit's bytes."""
+    path = url.split("?", 1)[0]
+    if path.endswith("/") or path.endswith(".html"):
+        return "page"
+    if path.endswith(".css"):
+        return "css"
+    if path.endswith(".js"):
+        return "js"
+    if path.endswith("/meta.json"):
+        return "meta"
+    for folder, name in (("/t/", "shards"), ("/d/", "cards"), ("/v/", "vocab")):
+        if folder in path:
+            return name
+    return "other"
+
+
+# When the results are first marked done (performance.now()), for the time after the last file.
+MARK_DONE = """(() => { new MutationObserver(() => {
+  const el = document.querySelector("[data-search-results]");
+  const done = el && el.getAttribute("data-search-state") === "done";
+  if (done && !window.__santerDone) window.__santerDone = performance.now();
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-search-state"] }); })();"""
+# On a cold visit: from the end of the last file that arrived before the results were done to done.
+AFTER_LAST_FILE = """() => {
+  const done = window.__santerDone;
+  const ends = performance.getEntriesByType("resource").map(e => e.responseEnd).filter(t => t <= done);
+  return done - Math.max(...ends);
+}"""
+
+
 def cold_visit(browser, url: str, done: str):
-    """Open `url` in a fresh context (an empty cache) and wait for `done`: (page, bytes downloaded)."""
+    """Open `url` in a fresh context (an empty cache) and wait for `done`:
+    (page, bytes downloaded, {kind: bytes}, {kind: files})."""
     page = browser.new_context().new_page()
-    sizes: list[int] = []
-    page.on(
-        "requestfinished",
-        lambda req: sizes.append(req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]),
-    )
+    sizes: dict[str, int] = dict.fromkeys(KINDS, 0)
+    counts: dict[str, int] = dict.fromkeys(KINDS, 0)
+
+    def finished(req):
+        # req.sizes() asks the browser: other handlers run meanwhile, so add only once it answered
+        size = req.sizes()
+        kind = kind_of(req.url)
+        sizes[kind] += size["responseBodySize"] + size["responseHeadersSize"]
+        counts[kind] += 1
+
+    page.on("requestfinished", finished)
+    page.add_init_script(MARK_DONE)
     page.goto(url)
     page.wait_for_selector(done, state="attached", timeout=30000)
     page.wait_for_load_state("networkidle")
-    return page, sum(sizes)
+    return page, sum(sizes.values()), dict(sizes), dict(counts)
 
 
-def measure_santer(site: Path, queries: list[str]) -> dict:
-    cold, render = [], []
+# A search from files already downloaded (the browser's cache) into an index object that has
+# parsed none of them: inflating and parsing the files, ranking, the result cards and the DOM.
+FRESH_SEARCH = (
+    "async q => { SanterSearch.page.reset(); const t = performance.now();"
+    " await SanterSearch.page.search(q); return performance.now() - t; }"
+)
+# The same search again: the index object has the parsed files already (ranking, cards, DOM).
+WARM_SEARCH = (
+    "async q => { const t = performance.now(); await SanterSearch.page.search(q);"
+    " return performance.now() - t; }"
+)
+
+
+def measure_santer(site: Path, queries: list[str], repeats: int = 3) -> dict:
+    cold, render, fresh, breakdown, after = [], [], [], [], []
     with browser_on(site) as (browser, base):
         for q in queries:
-            page, downloaded = cold_visit(
+            page, downloaded, by_kind, files = cold_visit(
                 browser, f"{base}/cari/?q={quote(q)}", '[data-search-results][data-search-state="done"]'
             )
             cold.append(downloaded)
-            ms = page.evaluate(
-                "async q => { const t = performance.now(); await SanterSearch.page.search(q);"
-                " return performance.now() - t; }",
-                q,
-            )
-            render.append(ms)
+            breakdown.append((downloaded, q, by_kind, files))
+            after.append(page.evaluate(AFTER_LAST_FILE))
+            # each query's median of `repeats` runs, then the median over the queries
+            fresh.append(statistics.median(page.evaluate(FRESH_SEARCH, q) for _ in range(repeats)))
+            render.append(statistics.median(page.evaluate(WARM_SEARCH, q) for _ in range(repeats)))
             page.context.close()
+    largest = max(breakdown, key=lambda item: item[0])
     return {
         "cold_first": cold[0],
         "cold_median": statistics.median(cold),
         "cold_max": max(cold),
         "render_median_ms": statistics.median(render),
         "render_max_ms": max(render),
+        "fresh_median_ms": statistics.median(fresh),
+        "after_median_ms": statistics.median(after),
+        "after_max_ms": max(after),
+        "fresh_max_ms": max(fresh),
+        "largest": {"query": largest[1], "bytes": largest[2], "files": largest[3]},
     }
 
 
@@ -311,6 +410,8 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=20, help="dev queries measured cold in the browser")
     ap.add_argument("--no-pagefind", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--plain", action="store_true", help="serve every file uncompressed (no .gz siblings)")
+    ap.add_argument("--runs", type=int, default=1, help="Santer index builds per size (median time, memory)")
     ap.add_argument("--child", choices=("santer", "pagefind"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -320,6 +421,8 @@ def main() -> int:
         print(json.dumps(build(args.services, args.out)))
         return 0
 
+    global SEND_GZ
+    SEND_GZ = not args.plain
     queries = [q["q"] for q in json.loads((SHARED / "queries-dev.json").read_text(encoding="utf-8"))]
     queries = queries[: args.queries]
     work = Path(tempfile.mkdtemp(prefix="santer-search-bench-"))
@@ -338,8 +441,15 @@ def main() -> int:
         rows = []
         for label, n in (("fixture (151)", 0), (f"synthetic {args.services:,}", args.services)):
             site = work / f"santer-{n}"
-            built = run_child("santer", n, site)
-            row = {"label": label, "engine": "santer", **built}
+            builds = []
+            for _ in range(max(1, args.runs)):
+                shutil.rmtree(site, ignore_errors=True)
+                builds.append(run_child("santer", n, site))
+            built = dict(builds[-1])
+            for key in ("seconds", "cpu", "peak_mb"):
+                values = [b[key] for b in builds]
+                built[key], built[f"{key}_range"] = statistics.median(values), (min(values), max(values))
+            row = {"label": label, "engine": "santer", "runs": len(builds), **built}
             if not args.no_browser:
                 search_page_site(site, built["scripts"] + built.get("page_scripts", []), template)
                 row.update(measure_santer(site, queries))
@@ -356,7 +466,8 @@ def main() -> int:
 
     print(
         f"\nStatic search, cold browser over the first {len(queries)} dev queries "
-        "(budgets: fixture ≤ 100 KB, 10k ≤ 150 KB, render ≤ 50 ms, 10k build ≤ 5 s / 300 MB)"
+        "(budgets: fixture ≤ 100 KB, 10k and 150k ≤ 150 KB, render ≤ 50 ms, "
+        "build 10k ≤ 5 s / 300 MB, 150k ≤ 30 s / 1 GB)"
     )
     header = (
         f"{'catalogue':<18}{'engine':<10}{'build s':>9}{'cpu s':>7}{'peak MB':>9}{'index':>11}{'files':>7}"
@@ -371,6 +482,30 @@ def main() -> int:
             f"{r['files']:>7}{fmt_kb(r.get('cold_first')):>11}{fmt_kb(r.get('cold_median')):>11}"
             f"{fmt_kb(r.get('cold_max')):>11}{render:>11}"
         )
+    for r in rows:
+        if r.get("runs", 1) > 1:
+            (s_lo, s_hi), (c_lo, c_hi), (m_lo, m_hi) = r["seconds_range"], r["cpu_range"], r["peak_mb_range"]
+            print(
+                f"{r['label']}: median of {r['runs']} builds; min–max build s {s_lo:.2f}–{s_hi:.2f}, "
+                f"cpu s {c_lo:.2f}–{c_hi:.2f}, peak {m_lo:.0f}–{m_hi:.0f} MB"
+            )
+        if "fresh_median_ms" in r:
+            print(
+                f"{r['label']}: cold visit, results done after the last file arrived: median "
+                f"{r['after_median_ms']:.1f} ms, max {r['after_max_ms']:.1f} ms"
+            )
+            print(
+                f"{r['label']}: render from downloaded files (inflate, parse, rank, cards, DOM) median "
+                f"{r['fresh_median_ms']:.1f} ms, max {r['fresh_max_ms']:.1f} ms; again with the files parsed "
+                f"median {r['render_median_ms']:.1f} ms, max {r['render_max_ms']:.1f} ms"
+            )
+            largest = r["largest"]
+            parts = ", ".join(
+                f"{kind} {largest['bytes'][kind] / 1000:.1f} KB/{largest['files'][kind]}"
+                for kind in KINDS
+                if largest["files"][kind]
+            )
+            print(f"  largest cold visit {largest['query']!r}: {parts} (KB/files)")
     by = {(r["label"], r["engine"]): r for r in rows}
     for label in dict.fromkeys(r["label"] for r in rows):
         s, p = by.get((label, "santer")), by.get((label, "pagefind"))

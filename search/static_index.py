@@ -21,8 +21,8 @@ Why an edit rewrites few files: nothing stored depends on the rest of the catalo
   and for the body, on a fixed scale; each posting list carries its two document frequencies,
   and the page applies idf with the service count from meta.json. So an edit changes only the
   posting lists of the terms it adds or removes (and meta.json), not every score.
-- The shard and card-file counts are powers of two that follow the catalogue's size: they
-  change, and every file with them, only when the catalogue doubles or halves.
+- The shard and card-file counts are powers of two that follow the vocabulary's and the
+  catalogue's size: they change, and every file with them, only when either doubles or halves.
 The publish worker keeps the index state in memory (_IndexState) and applies only the services
 that changed; a fresh build starts from an empty state, so both write the same bytes.
 
@@ -35,7 +35,6 @@ weighs words and fixes typos.
 from __future__ import annotations
 
 import gc
-import heapq
 import html
 import itertools
 import json
@@ -46,6 +45,8 @@ import sys
 import threading
 import weakref
 import zlib
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -96,14 +97,18 @@ BIGRAM_JOIN = "_"  # never inside a word, so "hilang_kerja" cannot collide with 
 MAX_POSTINGS = 300  # per term, best-scoring first: keeps shards small at 10k services
 SCORE_SCALE = 20  # stored term scores are integers: score x 20 (at least 1), about as fine as before
 KEY_SPARE_BITS = 2  # document keys: 4 times as many as services (a collision takes the next free one)
-# About one shard per service up to MAX_SMALL_SHARDS, then one per SERVICES_PER_SHARD, rounded up
-# to a power of two, at most MAX_SHARDS; one card file per SERVICES_PER_CARD_FILE, likewise.
-MAX_SMALL_SHARDS = 256
-SERVICES_PER_SHARD = 40
-MAX_SHARDS = 1024
+# What a query downloads is one shard per word and one card file per result shown, so both stay
+# a few kilobytes however large the catalogue: one shard per POSTINGS_PER_SHARD stored postings
+# (about 2 KB compressed; a capped list is 300), at least MIN_SHARDS and at most MAX_SHARDS; one
+# card file per SERVICES_PER_CARD_FILE services, at least MIN_CARD_FILES and at most
+# MAX_CARD_FILES; all rounded up to powers of two. The shard count follows what the shards hold
+# (the vocabulary and its capped lists grow more slowly than the catalogue), not the services.
+MIN_SHARDS = 256
+POSTINGS_PER_SHARD = 400
+MAX_SHARDS = 8192
 MIN_CARD_FILES = 16
-SERVICES_PER_CARD_FILE = 40
-MAX_CARD_FILES = 4096
+SERVICES_PER_CARD_FILE = 10
+MAX_CARD_FILES = 16384
 DATA_SUFFIX = ".json.gz"  # t/, v/ and d/ files: gzip-compressed JSON
 FEATURED_COUNT = 6
 
@@ -143,6 +148,24 @@ def index_fields(service: Service, catalogue: Catalogue) -> dict[str, str]:
     fields = service_fields(service, catalogue)
     fields[BODY] = " . ".join(fields.pop(name) for name in BODY_FIELDS)
     return fields
+
+
+# Where the body is cut into segments: after a sentence's end, where no word or compound goes on.
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+
+
+def document_fields(service: Service, catalogue: Catalogue) -> tuple:
+    """index_fields as the index state analyses them: ((name, text), ..., (BODY, segments)), the
+    body as its segments (each requirement, each step, each sentence of the description). The
+    segments' analyses add up to the joined body's (the same words, counts and length), and a
+    segment many services share (a standard requirement, a regency's copy of a service) is
+    analysed and kept once."""
+    fields = service_fields(service, catalogue)
+    description = fields.pop("description")
+    for name in BODY_FIELDS:
+        fields.pop(name, None)
+    segments = (*service.requirements, *service.steps, *SENTENCE_END.split(description))
+    return (*fields.items(), (BODY, tuple(text for text in segments if text and not text.isspace())))
 
 
 class SynonymExpander:
@@ -218,13 +241,18 @@ def _power_of_two(value: float) -> int:
     return 1 << max(0, math.ceil(value) - 1).bit_length()
 
 
-def layout(n: int) -> tuple[int, int, int]:
-    """(shards, card files, key bits) for n services: powers of two, so they change only as n
-    doubles (and then every file changes)."""
-    shards = min(MAX_SHARDS, _power_of_two(max(min(n, MAX_SMALL_SHARDS), n / SERVICES_PER_SHARD)))
+def layout(n: int) -> tuple[int, int]:
+    """(card files, key bits) for n services: powers of two, so they change only as n doubles
+    (and then every card file changes)."""
     cards = min(MAX_CARD_FILES, _power_of_two(max(MIN_CARD_FILES, n / SERVICES_PER_CARD_FILE)))
     key_bits = max(_power_of_two(n).bit_length() - 1 + KEY_SPARE_BITS, cards.bit_length() - 1)
-    return shards, cards, key_bits
+    return cards, key_bits
+
+
+def shard_count(postings: int) -> int:
+    """The number of shards for `postings` stored postings: a power of two, so it changes only as
+    the index doubles or halves (and then every shard changes)."""
+    return min(MAX_SHARDS, _power_of_two(max(MIN_SHARDS, postings / POSTINGS_PER_SHARD)))
 
 
 def shard_of(key: str, count: int) -> int:
@@ -276,41 +304,135 @@ def decode_postings(flat: list[int], n: int) -> dict[int, float]:
 class _FieldTerms:
     """A field's analysis, independent of the rest of the catalogue: what an update can reuse.
 
-    Kept compact (tuples of shared strings): the state holds one per distinct field text.
+    Kept compact (tuples of shared strings): the state holds one per distinct field text, and
+    once its services are in, not the stems of its surface forms (the state's form_stem has them).
     """
 
-    __slots__ = ("length", "stems", "counts", "form_keys", "form_stems", "users", "_scores")
+    __slots__ = ("key", "length", "stems", "counts", "form_keys", "form_stems", "sequence", "users")
+    __slots__ += ("_scores",)
 
-    def __init__(self, length: int, counts: dict[str, float], forms: dict[str, str]):
+    def __init__(self, key: tuple[str, str], length: int, counts: dict[str, float], forms: dict[str, str]):
+        self.key = key  # (field name, text): the services that share the text share this one
+        self.sequence: tuple = ()  # a body segment's terms in order (its services count them together)
         self.length = length  # analysed terms, for this field's length normalisation
         self.stems = tuple(counts)  # distinct terms (bigrams and aliases included), first seen first
         self.counts = tuple(counts.values())  # their term frequencies
         self.form_keys = tuple(map(sys.intern, forms))  # {surface form: stem}, aliases too, as two tuples
-        self.form_stems = tuple(forms.values())
+        self.form_stems: tuple | None = tuple(forms.values())  # None once its forms are in the state
         self.users = 0  # services whose field has this text (an agency's name: many)
         self._scores: dict[str, float] | None = None  # kept while several services share it
+
+    def slim(self) -> None:
+        """Forget the terms while one service has them (most titles, summaries, sentences: one each,
+        and a catalogue has hundreds of thousands); analysed again when another service shares the
+        text or this one changes. Only the key, the length and the users are kept."""
+        self.stems = self.counts = self.sequence = self.form_keys = self.form_stems = None
+        self._scores = None
 
     def scored(self, name: str) -> dict[str, float]:
         """{stem: field-weighted, saturated term frequency}; the same in every build."""
         if self._scores is not None:
             return self._scores
-        k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * self.length / TYPICAL_LENGTH[name])
-        weight = 1.0 if name == BODY else FIELD_WEIGHTS[name]
-        scores = {stem: weight * tf / (tf + k1) for stem, tf in zip(self.stems, self.counts, strict=True)}
+        scores = _saturated(name, self.length, zip(self.stems, self.counts, strict=True))
         if self.users > 1:  # kept for the other services (kept for all, it would double the memory)
             self._scores = scores
         return scores
 
 
+def _saturated(name: str, length: int, counts) -> dict[str, float]:
+    """{stem: field-weighted, saturated term frequency} of a field's (stem, count) pairs."""
+    k1 = FIELD_K1.get(name, DEFAULT_K1) * (0.7 + 0.3 * length / TYPICAL_LENGTH[name])
+    weight = 1.0 if name == BODY else FIELD_WEIGHTS[name]
+    return {stem: weight * tf / (tf + k1) for stem, tf in counts}
+
+
 @dataclass(slots=True)
 class _Document:
+    """A service in the index. Its fields, stems and surface forms are its terms' (not kept twice)."""
+
     key: int
     deps: tuple  # the records its text comes from (compared by identity: the worker keeps them)
-    fields: tuple  # ((name, text), ...) as index_fields gives them
-    terms: tuple  # the fields' _FieldTerms, in the same order
-    stems: tuple  # distinct stems in its postings
-    forms: dict  # {form: stem}
+    terms: tuple  # the describing fields' _FieldTerms, in document_fields' order
+    body: tuple  # the body segments' _FieldTerms
     card: list
+
+    @property
+    def fields(self) -> tuple:
+        """What document_fields gave."""
+        return (*(terms.key for terms in self.terms), (BODY, tuple(terms.key[1] for terms in self.body)))
+
+    def all_terms(self) -> tuple:
+        return self.terms + self.body
+
+    def stems(self) -> set[str]:
+        """The distinct stems (and phrases) of its postings."""
+        return set().union(*(terms.stems for terms in self.all_terms()))
+
+    def forms(self) -> set[str]:
+        """Its distinct surface forms."""
+        return set().union(*(terms.form_keys for terms in self.all_terms()))
+
+
+class _Postings:
+    """A term's postings: document keys and their packed scores (d << 16 | b) as two arrays in key
+    order, 8 bytes a posting (a dict of ints took about 100). A fresh build appends them in any
+    order and they are sorted once, when first read."""
+
+    __slots__ = ("keys", "values", "unsorted")
+
+    def __init__(self) -> None:
+        self.keys = array("I")
+        self.values = array("I")
+        self.unsorted = False
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _sort(self) -> None:
+        keys, values = self.keys, self.values
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys = array("I", map(keys.__getitem__, order))
+        self.values = array("I", map(values.__getitem__, order))
+        self.unsorted = False
+
+    def _find(self, key: int) -> tuple[int, bool]:
+        if self.unsorted:
+            self._sort()
+        i = bisect_left(self.keys, key)
+        return i, i < len(self.keys) and self.keys[i] == key
+
+    def get(self, key: int) -> int | None:
+        i, found = self._find(key)
+        return self.values[i] if found else None
+
+    def set(self, key: int, packed: int) -> None:
+        i, found = self._find(key)
+        if found:
+            self.values[i] = packed
+        else:
+            self.keys.insert(i, key)
+            self.values.insert(i, packed)
+
+    def remove(self, key: int) -> None:
+        i, found = self._find(key)
+        if found:
+            del self.keys[i]
+            del self.values[i]
+
+    def sorted_arrays(self) -> tuple[array, array]:
+        """(keys, packed scores) in key order."""
+        if self.unsorted:
+            self._sort()
+        return self.keys, self.values
+
+
+_FLOATS: dict[float, float] = {}
+
+
+def _has(keys: array, key: int) -> bool:
+    """Whether `key` is in `keys` (in order)."""
+    i = bisect_left(keys, key)
+    return i < len(keys) and keys[i] == key
 
 
 def _rank(key: int, packed: int) -> tuple[int, int]:
@@ -341,7 +463,7 @@ class _IndexState:
         self.analysed: dict[tuple[str, str], _FieldTerms] = {}
         self.documents: dict[str, _Document] = {}
         self.keys: dict[str, int] = {}
-        self.postings: dict[str, dict[int, int]] = {}  # stem -> {key: d << 16 | b}
+        self.postings: dict[str, _Postings] = {}  # stem -> its postings
         self.form_users: Counter[str] = Counter()  # surface form -> services that have it
         self.form_stem: dict[str, str] = {}
         self.stem_forms: dict[str, set[str]] = defaultdict(set)
@@ -371,36 +493,59 @@ class _IndexState:
                 aliases = self.expander.expand(sequence)
                 forms = {**forms, **aliases}
                 for stem in set(aliases.values()):
-                    counts[stem] = counts.get(stem, 0) + ALIAS_FACTOR
-        return _FieldTerms(len(sequence), counts, forms)
+                    # one float object per value, not one per field (a catalogue has millions)
+                    tf = counts.get(stem, 0) + ALIAS_FACTOR
+                    counts[stem] = _FLOATS.setdefault(tf, tf)
+        terms = _FieldTerms((name, text), len(sequence), counts, forms)
+        if name == BODY:
+            terms.sequence = tuple(sequence)
+        return terms
 
     def _take_terms(self, key: tuple[str, str]) -> _FieldTerms:
         terms = self.analysed.get(key)
         if terms is None:
             terms = self.analysed[key] = self.analyse(*key)
+        else:
+            self._full(terms)
         terms.users += 1
         return terms
 
-    def _drop_terms(self, key: tuple[str, str], terms: _FieldTerms) -> None:
+    def _drop_terms(self, terms: _FieldTerms) -> None:
         terms.users -= 1
         if terms.users <= 0:
-            del self.analysed[key]
+            del self.analysed[terms.key]
         elif terms.users == 1:
-            terms._scores = None
+            terms.slim()
+
+    def _full(self, terms: _FieldTerms) -> None:
+        """A slimmed analysis analysed again (the same terms: analysis depends on the text alone)."""
+        if terms.stems is None:
+            again = self.analyse(*terms.key)
+            terms.stems, terms.counts, terms.sequence = again.stems, again.counts, again.sequence
+            terms.form_keys, terms.form_stems = again.form_keys, again.form_stems
 
     # ------------------------------------------------------------ one service in or out
-    def _document(self, key: int, deps: tuple, fields: tuple, card: list) -> tuple[_Document, dict[str, int]]:
-        """A service's analysed document and its postings {stem: d << 16 | b} (scaled scores)."""
-        terms = tuple(self._take_terms(item) for item in fields)
+    def _document(
+        self, key: int, deps: tuple, fields: tuple, card: list
+    ) -> tuple[_Document, dict[str, int], dict[str, str]]:
+        """A service's analysed document, its postings {stem: d << 16 | b} (scaled scores) and its
+        surface forms {form: stem}."""
+        *named, (_, segments) = fields
+        terms = tuple(self._take_terms(item) for item in named)
+        body_terms = tuple(self._take_terms((BODY, text)) for text in segments)
         describing: dict[str, float] | None = None
-        body: dict[str, float] = {}
         forms: dict[str, str] = {}
-        for (name, _text), field_terms in zip(fields, terms, strict=True):
-            forms.update(zip(field_terms.form_keys, field_terms.form_stems, strict=True))
+        stem_of = self.form_stem.__getitem__
+        for field_terms in body_terms + terms:
+            # a text already in the index: its forms' stems are the state's
+            form_stems = field_terms.form_stems or map(stem_of, field_terms.form_keys)
+            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
+        # the body: its segments' terms counted together
+        counts = Counter(itertools.chain.from_iterable(segment.sequence for segment in body_terms))
+        body = _saturated(BODY, sum(segment.length for segment in body_terms), counts.items())
+        for (name, _text), field_terms in zip(named, terms, strict=True):
             scores = field_terms.scored(name)
-            if name == BODY:
-                body = scores
-            elif describing is None:
+            if describing is None:
                 describing = dict(scores)
             else:
                 # a stem in several fields: its scores add up in field order
@@ -411,7 +556,7 @@ class _IndexState:
         get = entries.get
         for stem, b in body.items():
             entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
-        return _Document(key, deps, fields, terms, tuple(entries), forms, card), entries
+        return _Document(key, deps, terms, body_terms, card), entries, forms
 
     def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
         """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
@@ -420,15 +565,15 @@ class _IndexState:
         if old == packed:
             return
         if packed is None:
-            del entries[key]
+            entries.remove(key)
             if not entries:
                 del self.postings[stem]
-        elif entries is None:
-            self.postings[stem] = {key: packed}
         else:
-            entries[key] = packed
+            if entries is None:
+                entries = self.postings[stem] = _Postings()
+            entries.set(key, packed)
         cached = self.encoded.get(stem)
-        if cached is not None and cached[1] is not None and key not in cached[1]:
+        if cached is not None and cached[1] is not None and not _has(cached[1], key):
             # A list capped to its best postings keeps them while this posting is not among them
             # before or after: only its document frequencies may change.
             df_describing, df_all = cached[3], cached[4]
@@ -446,50 +591,57 @@ class _IndexState:
         self.encoded.pop(stem, None)
         touched.add(stem)
 
-    def _forms(self, forms: dict[str, str], step: int, touched: set) -> None:
-        """Count a service's words in (step 1) or out (-1); `touched` learns those new or gone."""
-        if step > 0:  # most words are known already: count them in C, then note the new ones
-            users = self.form_users
-            new = [form for form in forms if form not in users]
-            users.update(forms.keys())
-            for form in new:
-                stem = forms[form]
-                self.form_stem[form] = stem
-                self.stem_forms[stem].add(form)
-            touched.update(new)
-            return
-        for form, stem in forms.items():
+    def _add_forms(self, forms: dict[str, str], touched: set) -> None:
+        """Count a service's words {form: stem} in; `touched` learns those new."""
+        # most words are known already: count them in C, then note the new ones
+        users = self.form_users
+        new = [form for form in forms if form not in users]
+        users.update(forms.keys())
+        for form in new:
+            stem = forms[form]
+            self.form_stem[form] = stem
+            self.stem_forms[stem].add(form)
+        touched.update(new)
+
+    def _remove_forms(self, forms: set[str], touched: set) -> None:
+        """Count a service's words out; `touched` learns those gone."""
+        for form in forms:
             users = self.form_users[form] - 1
             if users:
                 self.form_users[form] = users
                 continue
             del self.form_users[form]
-            del self.form_stem[form]
+            stem = self.form_stem.pop(form)
             words = self.stem_forms[stem]
             words.discard(form)
             if not words:
                 del self.stem_forms[stem]
             touched.add(form)
 
-    def _put(self, service_id: str, new: tuple[_Document, dict[str, int]] | None, touched: set) -> None:
+    def _put(self, service_id: str, new: tuple[_Document, dict[str, int], dict] | None, touched: set) -> None:
         """Replace a service's document (None: remove it), changing only the postings that differ."""
         old = self.documents.get(service_id)
         entries: dict[str, int] = {}
         if new is not None:
-            doc, entries = new
+            doc, entries, forms = new
             if old is None and not self.encoded:  # a fresh build: every list changes
                 postings, key = self.postings, doc.key
                 for stem, packed in entries.items():
                     listed = postings.get(stem)
                     if listed is None:
-                        postings[stem] = {key: packed}
-                    else:
-                        listed[key] = packed
+                        listed = postings[stem] = _Postings()
+                    listed.keys.append(key)
+                    listed.values.append(packed)
+                    listed.unsorted = True
                 touched.update(entries)
             else:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
-            self._forms(doc.forms, 1, touched)
+            self._add_forms(forms, touched)
+            for terms in doc.all_terms():  # their forms' stems are in form_stem now
+                terms.form_stems = None
+                if terms.users == 1:
+                    terms.slim()
             self.documents[service_id] = doc
             self.by_key[doc.key] = service_id
         elif old is not None:
@@ -497,20 +649,22 @@ class _IndexState:
             del self.by_key[old.key]
         if old is not None:
             same_key = new is not None and new[0].key == old.key
-            for stem in old.stems:
+            for terms in old.all_terms():
+                self._full(terms)
+            for stem in old.stems():
                 if not (same_key and stem in entries):
                     self._set(stem, old.key, None, touched)
-            self._forms(old.forms, -1, touched)
-            for item, terms in zip(old.fields, old.terms, strict=True):
-                self._drop_terms(item, terms)
+            self._remove_forms(old.forms(), touched)
+            for terms in old.all_terms():
+                self._drop_terms(terms)
 
     # ------------------------------------------------------------ a whole catalogue
     def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
         services = catalogue.services
         n = len(services)
-        shards, card_files, key_bits = layout(n)
-        relayout = (shards, card_files, key_bits) != self.layout
-        if relayout or self.keys.keys() != services.keys():
+        card_files, key_bits = layout(n)
+        recarded_all = (card_files, key_bits) != self.layout[1:]
+        if recarded_all or self.keys.keys() != services.keys():
             self.keys = document_keys(services, key_bits)
         keys = self.keys
         opd_slugs, category_slugs = tuple(catalogue.opds), tuple(catalogue.categories)
@@ -522,7 +676,7 @@ class _IndexState:
 
         touched: set[str] = set()  # stems and words whose postings or presence changed
         gone = [s for s in self.documents if s not in services]
-        again: list[tuple[str, tuple, tuple, list]] = []  # services to analyse anew
+        again: list[tuple | None] = []  # services to analyse anew: (id, deps, fields or None, card)
         recarded: list[str] = []
         for service_id, service in services.items():
             deps = (
@@ -540,8 +694,11 @@ class _IndexState:
                 and all(map(operator.is_, doc.deps, deps))
             ):
                 continue  # the very same records as last time
-            fields = tuple(index_fields(service, catalogue).items())
             card = _card(service, opd_index, category_index)
+            if doc is None:  # its fields when it is analysed (all of a catalogue's at once: too many)
+                again.append((service_id, deps, None, card))
+                continue
+            fields = document_fields(service, catalogue)
             if same_key and doc.fields == fields:
                 doc.deps = deps
                 if doc.card != card:
@@ -559,7 +716,10 @@ class _IndexState:
             self._put(service_id, None, touched)
             card_keys[key >> card_shift].discard(key)
             dirty_cards.add(key >> card_shift)
-        for service_id, deps, fields, card in again:
+        for i, (service_id, deps, fields, card) in enumerate(again):
+            again[i] = None  # its field texts go with it once analysed (only shared ones are kept)
+            if fields is None:
+                fields = document_fields(services[service_id], catalogue)
             key = keys[service_id]
             self._put(service_id, self._document(key, deps, fields, card), touched)
             card_keys[key >> card_shift].add(key)
@@ -572,7 +732,10 @@ class _IndexState:
         for word in touched:
             if word not in hashes:
                 hashes[word] = _fnv(word)
-        if relayout:
+        cap = MAX_POSTINGS
+        stored = sum(len(entries) if len(entries) < cap else cap for entries in self.postings.values())
+        shards = shard_count(stored)
+        if (shards, card_files, key_bits) != self.layout:
             self.layout = (shards, card_files, key_bits)
             self.shard_words = defaultdict(set)
             self.letter_words = defaultdict(set)
@@ -644,18 +807,25 @@ class _IndexState:
     def _encode(self, stem: str) -> list:
         """[None (the JSON, made by _encoded), keys kept when capped, rank of the worst kept,
         df describing, df all, the postings' JSON, the stem's JSON]."""
-        entries = self.postings[stem]
-        df_all = len(entries)
-        df_describing = sum(map(0xFFFF.__lt__, entries.values()))  # d > 0
+        keys, values = self.postings[stem].sorted_arrays()
+        df_all = len(keys)
+        df_describing = sum(map(0xFFFF.__lt__, values))  # d > 0
         kept, worst = None, None
+        items = zip(keys, values, strict=True)
         if df_all > MAX_POSTINGS:
-            # the best (d + b); the lower key first among equals
-            best = heapq.nsmallest(MAX_POSTINGS, itertools.starmap(_rank, entries.items()))
-            worst = best[-1]
-            items = sorted((key, entries[key]) for _, key in best)
-            kept = {key for key, _ in items}
-        else:
-            items = sorted(entries.items())
+            # the best (d + b); the lower key first among equals (the keys are in order)
+            scores = [(packed >> 16) + (packed & 0xFFFF) for packed in values]
+            threshold = sorted(scores, reverse=True)[MAX_POSTINGS - 1]
+            ties = MAX_POSTINGS - sum(map(threshold.__lt__, scores))
+            items = []
+            for key, packed, score in zip(keys, values, scores, strict=True):
+                if score > threshold:
+                    items.append((key, packed))
+                elif score == threshold and ties:
+                    items.append((key, packed))
+                    ties -= 1
+                    worst = (-score, key)
+            kept = array("I", [key for key, _ in items])  # in key order
         flat = []
         previous = 0
         for key, packed in items:

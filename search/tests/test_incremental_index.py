@@ -114,17 +114,22 @@ def test_each_kind_of_publish_rewrites_few_files_and_equals_a_fresh_build(shared
 
 
 def test_a_catalogue_that_doubles_or_halves_is_laid_out_anew_and_still_equals_a_fresh_build(
-    shared_catalogue,
+    shared_catalogue, monkeypatch
 ):
+    # shards follow the vocabulary (no floor here, as if it were large), card files the services
+    monkeypatch.setattr(static_index, "MIN_SHARDS", 1)
+    monkeypatch.setattr(static_index, "MIN_CARD_FILES", 1)
     analyzer = Analyzer()
-    build_index(shared_catalogue, analyzer)
-    kept = dict(sorted(shared_catalogue.services.items())[:60])  # 151 -> 60 services: fewer shards
+    full = build_index(shared_catalogue, analyzer)
+    kept = dict(sorted(shared_catalogue.services.items())[:30])  # 151 -> 30 services: fewer words
     small = dataclasses.replace(shared_catalogue, services=kept)
     index = build_index(small, analyzer)
-    assert index.meta["shards"] < 256
+    assert index.meta["shards"] < full.meta["shards"]
+    cards = [len([k for k in i.files if k.startswith("d/")]) for i in (index, full)]
+    assert cards[0] < cards[1]
     _same_as_fresh(index, small)
     index = build_index(shared_catalogue, analyzer)  # and back
-    assert index.meta["shards"] == 256
+    assert index.meta["shards"] == full.meta["shards"]
     _same_as_fresh(index, shared_catalogue)
 
 
@@ -148,3 +153,19 @@ def test_colliding_document_keys_move_with_the_services_and_equal_a_fresh_build(
     searcher = StaticSearcher(index.files)
     for service in list(shared_catalogue.services.values())[:20]:
         assert service.id in [sid for sid, _ in searcher.search(service.title, 10)], service.title
+
+
+def test_a_body_analysed_in_shared_segments_scores_as_the_whole_body(shared_catalogue):
+    """Requirements, steps and description sentences are analysed one by one (and kept once however
+    many services share them); every service's body terms score as if its body were analysed whole."""
+    state = static_index._IndexState(Analyzer())
+    for service in shared_catalogue.services.values():
+        whole = state.analyse(static_index.BODY, static_index.index_fields(service, shared_catalogue)["body"])
+        expected = {
+            stem: round(b * static_index.SCORE_SCALE) or 1 for stem, b in whole.scored("body").items()
+        }
+        fields = static_index.document_fields(service, shared_catalogue)
+        _, entries, _ = state._document(0, (), fields, [])
+        assert {stem: packed & 0xFFFF for stem, packed in entries.items() if packed & 0xFFFF} == expected
+    shared = [t for (name, _), t in state.analysed.items() if name == static_index.BODY and t.users > 1]
+    assert shared  # e.g. a requirement many services have

@@ -130,3 +130,45 @@ def test_the_city_vocabulary_and_best_bets_reach_the_static_index(shared_catalog
         "pendaftaran-npwpd",
         "bphtb",
     ]
+
+
+def _regional(catalogue, copies: int):
+    """The catalogue as a province's: every service again for `copies` regencies, each named."""
+    services = dict(catalogue.services)
+    for i in range(1, copies):
+        region = f"Kabupaten {'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[i % 26]}{i:03d}"
+        for service in catalogue.services.values():
+            copy = dataclasses.replace(
+                service,
+                id=f"{service.id}-r{i}",
+                title=f"{service.title} {region}",
+                summary=f"{service.summary} {region}.",
+            )
+            services[copy.id] = copy
+    return dataclasses.replace(catalogue, services=services, sources={})
+
+
+class _Counting(dict):
+    """Index files that note which ones a search reads (what the page would download)."""
+
+    def __init__(self, files):
+        super().__init__(files)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name):
+        self.read.add(name)
+        return super().__getitem__(name)
+
+
+def test_a_search_in_a_large_catalogue_downloads_a_few_small_files(shared_catalogue, shared_catalogue_dir):
+    """A citizen's first search in a province-sized catalogue reads one small shard per word and
+    small result-card files, not a share of an index that grows with the catalogue."""
+    large = _regional(shared_catalogue, 20)  # 3,020 services
+    index = build_index(large, fresh=True)
+    for q in json.loads((shared_catalogue_dir / "queries-dev.json").read_text(encoding="utf-8"))[:20]:
+        files = _Counting(index.files)
+        results = StaticSearcher(files).search(q["q"], 10)
+        assert results, q["q"]
+        read = {name: len(index.files[name]) for name in files.read}
+        assert sum(read.values()) < 40_000, (q["q"], read)  # bytes over the wire (compressed)
+        assert all(size < 6_000 for name, size in read.items() if name != "meta.json"), (q["q"], read)
