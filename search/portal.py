@@ -40,10 +40,13 @@ def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) 
     A publish changes few index files: one identical to the same file of `previous` (the live
     build's index folder) is hard-linked with its .br/.gz, which costs far less than writing
     and compressing it again; the files the index rewrote (`index.changed`) are written without
-    looking. The bytes in `out_dir` are the same either way.
+    looking. When `previous` is the folder of the build this index was updated from (folders are
+    named by the digest of their bytes), the other files are its files: linked without reading
+    them (thousands of files at national scale). The bytes in `out_dir` are the same either way.
     """
     made: set[Path] = set()
     linked = 0
+    same_state = previous is not None and previous.name == index.previous_digest
     for relative, data in index.files.items():
         target = out_dir / relative
         if target.parent not in made:
@@ -52,7 +55,11 @@ def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) 
         if (
             previous is not None
             and relative not in index.changed
-            and _link_if_same(previous / relative, target, data)
+            and (
+                link_with_copies(previous / relative, target)
+                if same_state
+                else _link_if_same(previous / relative, target, data)
+            )
         ):
             linked += 1
         else:

@@ -210,13 +210,15 @@ class BuiltIndex:
     """The index files, keyed by path relative to the index folder, and a content hash.
 
     `changed`: the files whose bytes differ from the previous build of the same state (all
-    files for a fresh state); the others are the same bytes.
+    files for a fresh state); the others are the same bytes. `previous_digest`: that previous
+    build's digest (None for a fresh state): an index folder of that name holds exactly its bytes.
     """
 
     files: dict[str, bytes]
     digest: str
     meta: dict
     changed: frozenset[str] = field(default_factory=frozenset)
+    previous_digest: str | None = None
 
 
 def _dump(data) -> bytes:
@@ -477,6 +479,7 @@ class _IndexState:
         self.encoded: dict[str, tuple] = {}
         self.files: dict[str, bytes] = {}
         self.indices: tuple = ((), ())  # the OPD and category slugs that card indices refer to
+        self.digest: str | None = None  # of the files as the last build left them
 
     # ------------------------------------------------------------ analysis
     def analyse(self, name: str, text: str) -> _FieldTerms:
@@ -771,7 +774,10 @@ class _IndexState:
         # a file encoded again may come out the same (a word's rank among its letter's is kept)
         changed = frozenset(p for p in [*written, "meta.json"] if p in files and files[p] != before.get(p))
         digest = content_hash(b"".join(k.encode() + v for k, v in sorted(files.items())))
-        return BuiltIndex(files=dict(files), digest=digest, meta=meta, changed=changed)
+        previous_digest, self.digest = self.digest, digest
+        return BuiltIndex(
+            files=dict(files), digest=digest, meta=meta, changed=changed, previous_digest=previous_digest
+        )
 
     def _stem_of(self, word: str) -> str | None:
         """The stem a listed word stands for: its own, or itself when it is a stem (or phrase) only."""

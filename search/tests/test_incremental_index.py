@@ -169,3 +169,35 @@ def test_a_body_analysed_in_shared_segments_scores_as_the_whole_body(shared_cata
         assert {stem: packed & 0xFFFF for stem, packed in entries.items() if packed & 0xFFFF} == expected
     shared = [t for (name, _), t in state.analysed.items() if name == static_index.BODY and t.users > 1]
     assert shared  # e.g. a requirement many services have
+
+
+def test_files_of_the_folder_the_index_was_updated_from_are_linked_without_reading(
+    shared_catalogue, tmp_path, monkeypatch
+):
+    # Index folders are named by the digest of their bytes: the folder of the build this state
+    # made last holds exactly the files the update did not change (thousands at national scale).
+    from search import portal
+
+    live, update = tmp_path / "live", tmp_path / "update"
+    write_search_assets(shared_catalogue, live)
+    service_id = sorted(shared_catalogue.services)[1]
+    changed = edited(shared_catalogue, service_id, summary="Ringkasan baru tentang akta.")
+
+    def no_reading(*_args):
+        raise AssertionError("an unchanged index file was read")
+
+    monkeypatch.setattr(portal, "_link_if_same", no_reading)
+    write_search_assets(changed, update, previous_site=live)
+    (old_meta,) = (live / URL_ROOT.strip("/")).glob("*/meta.json")
+    (new_meta,) = (update / URL_ROOT.strip("/")).glob("*/meta.json")
+    files = [p for p in new_meta.parent.rglob("*") if p.is_file()]
+    shared = [p for p in files if p.stat().st_nlink > 1]
+    assert shared and len(shared) < len(files)
+    for path in shared:
+        assert (old_meta.parent / path.relative_to(new_meta.parent)).stat().st_ino == path.stat().st_ino
+
+    # An older folder (not the build this state made last) is compared file by file.
+    compared = []
+    monkeypatch.setattr(portal, "_link_if_same", lambda *args: compared.append(args) or False)
+    write_search_assets(edited(changed, service_id, summary="Ringkasan lain."), tmp_path / "next", live)
+    assert compared
