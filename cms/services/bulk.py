@@ -91,7 +91,7 @@ def needs_wagtail_api(pages: Iterable[Page]) -> set[int]:
     pages = [p for p in pages if p.pk is not None]
     special = {p.pk for p in pages if p.go_live_at or p.expire_at or p.alias_of_id}
     ids = [p.pk for p in pages]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         special.update(Page.objects.filter(alias_of__in=chunk).values_list("alias_of_id", flat=True))
         running = WorkflowState.objects.active().filter(
             base_content_type=ContentType.objects.get_for_model(Page), object_id__in=[str(i) for i in chunk]
@@ -112,7 +112,7 @@ def publish_pages(publications: list[Publication]) -> None:
     new = [p for p in publications if p.created]
     existing = [p for p in publications if p.page.pk is not None]
     old_titles = {}
-    for chunk in _chunks([p.page.pk for p in existing]):
+    for chunk in chunks([p.page.pk for p in existing]):
         old_titles.update(Page.objects.filter(pk__in=chunk).values_list("pk", "title"))
 
     _insert_new(model, new)
@@ -195,7 +195,7 @@ def _insert_new(model, new: list[Publication]) -> None:
         publication.page._state.adding = False
     # Django's bulk_create refuses multi-table children; the specific rows go in with its own insert.
     specific_fields = list(model._meta.local_concrete_fields)
-    for chunk in _chunks([p.page for p in new]):
+    for chunk in chunks([p.page for p in new]):
         model._base_manager._insert(chunk, fields=specific_fields, using=connection.alias)
 
 
@@ -242,7 +242,7 @@ def _write_many_to_many(model, publications: list[Publication]) -> None:
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         existing_ids = [p.page.pk for p in publications if p.page.pk is not None]
-        for chunk in _chunks(existing_ids):
+        for chunk in chunks(existing_ids):
             through.objects.filter(**{f"{source}_id__in": chunk}).delete()
         through.objects.bulk_create(
             [
@@ -295,7 +295,7 @@ def update_reference_index(objects: list) -> None:
     known = {ct.id for ct in content_types}
     wanted = {str(o.pk): set(ReferenceIndex._extract_references_from_object(o)) for o in objects}
     stored: dict[str, dict[tuple, tuple[int, int]]] = {}
-    for chunk in _chunks(list(wanted)):
+    for chunk in chunks(list(wanted)):
         rows = ReferenceIndex.objects.filter(base_content_type=base_content_type, object_id__in=chunk)
         columns = ("id", "content_type_id", "object_id", "to_content_type", "to_object_id", "model_path")
         for row in rows.values_list(*columns, "content_path"):
@@ -321,14 +321,14 @@ def update_reference_index(objects: list) -> None:
     ReferenceIndex.objects.bulk_create(
         create, batch_size=BATCH, ignore_conflicts=connection.features.supports_ignore_conflicts
     )
-    for chunk in _chunks(delete):
+    for chunk in chunks(delete):
         ReferenceIndex.objects.filter(id__in=chunk).delete()
 
 
 def update_search_index(model, objects: list) -> None:
     """What modelsearch's insert_or_update_object task does per saved object, for all of them at once."""
     for backend in get_search_backends(with_auto_update=True):
-        for chunk in _chunks(objects):
+        for chunk in chunks(objects):
             backend.add_bulk(model, chunk)
 
 
@@ -369,6 +369,6 @@ def search_tasks_run_here() -> Iterator[None]:
 _SEARCH_TASK = insert_or_update_object_task.module_path
 
 
-def _chunks(items: list, size: int = BATCH):
+def chunks(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
