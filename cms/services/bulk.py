@@ -231,8 +231,8 @@ def insert_rows(model, objects: list, fields=None, ignore_conflicts: bool = Fals
     """INSERT the objects' rows into the model's own table with one statement sent by executemany.
 
     What bulk_create writes for rows whose new ids nobody reads, without compiling a placeholder
-    per value (about ten microseconds each: most of the time of a 40,000-row log insert) and,
-    on PostgreSQL, without quoting every value into UNNEST arrays on the client.
+    per value (several microseconds each; an import of 10,000 services writes about a million
+    values) and, on PostgreSQL, without the client quoting every value into UNNEST arrays.
     """
     if not objects:
         return
@@ -245,7 +245,7 @@ def insert_rows(model, objects: list, fields=None, ignore_conflicts: bool = Fals
         quote(meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
-        connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None) if on_conflict else "",
+        f" {connection.ops.on_conflict_suffix_sql(fields, on_conflict, None, None)}" if on_conflict else "",
     )
     with connection.cursor() as cursor:
         for chunk in chunks(objects, 5 * BATCH):
