@@ -11,8 +11,9 @@ clock, process start included), then a second import of the same folder (nothing
 the idempotency check alone). A size given with --sizes is benchmarks/build.py's synthetic
 catalogue (the shared Samarinda services cloned with new ids), written as content/ files.
 After the import it counts the background tasks left for the worker in Wagtail's queue
-(search and reference index; the goal is none). Prints every run, the medians and the
-services per second. Goals: 10,000 services ≤ 60 s and 50,000 ≤ 5 min, linear in N;
+(search and reference index; the goal is none), and after the re-import the revisions, log
+entries, portal update requests and tasks it added (the goal is none of each). Prints every
+run, the medians and the services per second. Goals: 10,000 services ≤ 60 s and 50,000 ≤ 5 min, linear in N;
 re-import ≤ 10 s at 10,000. The 2 CPUs are shared with other people's work, so figures move.
 """
 
@@ -36,6 +37,14 @@ TASKS_LEFT = (
     "from django_tasks_db.models import DBTaskResult; "
     "print(DBTaskResult.objects.filter(queue_name='default', status='READY').count())"
 )
+# What an unchanged re-import must not add: revisions, log entries, portal update requests, tasks.
+WRITES = (
+    "from wagtail.models import PageLogEntry, Revision; "
+    "from cms.publishing.models import UpdateRequest; "
+    "from django_tasks_db.models import DBTaskResult; "
+    "print(Revision.objects.count(), PageLogEntry.objects.count(), UpdateRequest.objects.count(), "
+    "DBTaskResult.objects.count())"
+)
 
 
 def manage(args: list[str], env: dict) -> tuple[float, str, float]:
@@ -56,6 +65,12 @@ def manage(args: list[str], env: dict) -> tuple[float, str, float]:
 
 def tasks_left(env: dict) -> int:
     return int(manage(["shell", "-v", "0", "-c", TASKS_LEFT], env)[1].strip().splitlines()[-1])
+
+
+def written(env: dict) -> list[int]:
+    return [
+        int(n) for n in manage(["shell", "-v", "0", "-c", WRITES], env)[1].strip().splitlines()[-1].split()
+    ]
 
 
 def fresh_postgres(url: str) -> None:
@@ -96,13 +111,16 @@ def measure(label: str, folder: Path, database: str, runs: int, tmp: Path) -> No
         fresh.append(wall)
         fresh_cpu.append(cpu)
         left = tasks_left(env) - before
+        counts = written(env)
         wall, _, cpu = manage(["import_catalogue", str(folder), "-v", "0"], env)
         again.append(wall)
         again_cpu.append(cpu)
+        added = [b - a for a, b in zip(counts, written(env), strict=True)]
         print(
             f"  {label}, run {run}: import {fresh[-1]:.1f} s ({fresh_cpu[-1]:.1f} s CPU), "
             f"unchanged re-import {again[-1]:.1f} s ({again_cpu[-1]:.1f} s CPU), "
-            f"Wagtail tasks left for the worker: {left}",
+            f"Wagtail tasks left for the worker: {left}; the re-import added revisions, log entries, "
+            f"portal update requests, tasks: {added}",
             flush=True,
         )
     print(

@@ -8,6 +8,7 @@ caller sees the same kind of message as for a bad file, and nothing is kept.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from wagtail.models import COMMENTS_RELATION_NAME, Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
@@ -118,23 +121,7 @@ class _Importer:
                 self.taxonomy_values,
                 self.event_record,
             )
-        pages = {
-            page.slug: page
-            for page in ServicePage.objects.select_related("app").prefetch_related(
-                "categories", "life_events", COMMENTS_RELATION_NAME
-            )
-        }
-        total = len(self.catalogue.services)
-        changed: list[tuple[Service, ServicePage | None]] = []
-        for done, record in enumerate(self.catalogue.services.values(), start=1):
-            page = pages.get(record.id)
-            if page is not None and page.live and self.unchanged(page, record):
-                self.result.unchanged["layanan"] += 1
-            else:
-                changed.append((record, page))
-            if progress:
-                progress(done, total)
-        self.publish_services(changed)
+        self.publish_services(self.changed_services(progress))
         self.set_journeys()
         import_vocabulary(
             self.catalogue,
@@ -261,6 +248,66 @@ class _Importer:
 
     # Services ---------------------------------------------------------------------------
 
+    def changed_services(self, progress) -> list[tuple[Service, ServicePage | None]]:
+        """The records to publish, with their page (None: new), in the catalogue's order.
+
+        First each record against what the database holds, as plain column values (no page
+        objects): equal means the import would write the same content, so it writes nothing.
+        Only the pages that differ there are loaded and compared as their export sees them.
+        """
+        stored = stored_services()
+        total = len(self.catalogue.services)
+        differ: list[Service] = []
+        for done, record in enumerate(self.catalogue.services.values(), start=1):
+            row = stored.get(record.id)
+            if row is not None and self.stored_unchanged(row, record):
+                self.result.unchanged["layanan"] += 1
+            else:
+                differ.append(record)
+            if progress:
+                progress(done, total)
+        pages = {}
+        slugs = [record.id for record in differ if record.id in stored]
+        for chunk in bulk.chunks(slugs):
+            query = ServicePage.objects.filter(slug__in=chunk).select_related("app")
+            for page in query.prefetch_related("categories", "life_events", COMMENTS_RELATION_NAME):
+                pages[page.slug] = page
+        changed = []
+        for record in differ:
+            page = pages.get(record.id)
+            if page is not None and page.live and self.unchanged(page, record):
+                self.result.unchanged["layanan"] += 1
+            else:
+                changed.append((record, page))
+        return changed
+
+    def stored_unchanged(self, row: dict, record: Service) -> bool:
+        """Whether the page's stored row already holds what set_service_fields would write."""
+        parent = self.parent_of_path(row["path"])
+        app = self.apps.get(record.app) if record.app else None
+        categories = {getattr(self.categories.get(slug), "pk", None) for slug in record.categories}
+        life_events = {getattr(self.life_events.get(slug), "pk", None) for slug in record.life_events}
+        channels = [
+            (c.kind, {"name": c.name, "address": c.address, "hours": c.hours}) for c in record.channels
+        ]
+        return (
+            row["live"]
+            and parent is not None
+            and parent.slug == record.opd
+            and all(row[name] == getattr(record, name) for name in _PLAIN_FIELDS)
+            and row["deep_link"] == (record.deep_link or "")
+            and row["app_id"] == (app.pk if app else None)
+            and all(
+                _items(row[name]) == [("item", text) for text in getattr(record, name)]
+                for name in _TEXT_LISTS
+            )
+            and _items(row["channels"]) == channels
+            and row["categories"] == categories
+            and row["life_events"] == life_events
+            and (not record.updated or _published_date(row["last_published_at"]) == record.updated)
+            and (not record.reviewed or _iso(row["last_reviewed"]) == record.reviewed)
+        )
+
     def publish_services(self, changed: list[tuple[Service, ServicePage | None]]) -> None:
         """New and edited services in bulk (cms.services.bulk); moves and special cases one by one."""
         by_pk = {page.pk: page for _record, page in changed if page is not None}
@@ -304,7 +351,10 @@ class _Importer:
         return datetime.combine(date.fromisoformat(record.updated), time(), tzinfo=WITA)
 
     def parent_of(self, page: ServicePage) -> OpdPage | None:
-        return self.opd_by_path.get(page.path[: -Page.steplen])
+        return self.parent_of_path(page.path)
+
+    def parent_of_path(self, path: str) -> OpdPage | None:
+        return self.opd_by_path.get(path[: -Page.steplen])
 
     def unchanged(self, page: ServicePage, record: Service) -> bool:
         parent = self.parent_of(page)
@@ -338,3 +388,42 @@ class _Importer:
         reviewed = record.reviewed or record.updated
         page.last_reviewed = date.fromisoformat(reviewed) if reviewed else reviews.today()
         page.life_events.set([self.life_events[slug] for slug in record.life_events])
+
+
+# Service fields compared as stored: set_service_fields copies them from the record unchanged.
+_PLAIN_FIELDS = ("title", "summary", "description", "duration", "cost", "output", "complaints", "featured")
+_TEXT_LISTS = ("requirements", "steps", "legal_basis", "keywords")
+_STREAMS = (*_TEXT_LISTS, "channels")
+
+
+def stored_services() -> dict[str, dict]:
+    """Every service page's stored content by slug, as column values: stream fields as their JSON
+    text, categories and life events as sets of ids. A few queries, no page objects."""
+    streams = {f"{name}_json": Cast(name, TextField()) for name in _STREAMS}
+    columns = ("pk", "slug", "path", "live", "app_id", "deep_link", "last_published_at", "last_reviewed")
+    rows = {}
+    for row in ServicePage.objects.values(*columns, *_PLAIN_FIELDS, **streams):
+        for name in _STREAMS:
+            row[name] = row.pop(f"{name}_json")
+        row["categories"], row["life_events"] = set(), set()
+        rows[row["pk"]] = row
+    for name in ("categories", "life_events"):
+        field = ServicePage._meta.get_field(name)
+        source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+        for page_id, item_id in field.remote_field.through.objects.values_list(source, target):
+            if page_id in rows:
+                rows[page_id][name].add(item_id)
+    return {row["slug"]: row for row in rows.values()}
+
+
+def _items(stream_json: str | None) -> list[tuple]:
+    """A stream field's blocks as (type, value), without the block ids Wagtail adds on save."""
+    return [(block["type"], block["value"]) for block in json.loads(stream_json or "[]")]
+
+
+def _published_date(published: datetime | None) -> str | None:
+    return published.astimezone(WITA).date().isoformat() if published else None
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

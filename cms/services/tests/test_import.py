@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from wagtail.models import Revision
+from django.db import connection
+from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
+from wagtail.models import PageLogEntry, Revision
 
-from cms.services.models import App, OpdPage, ServicePage
+from cms.publishing.models import UpdateRequest
+from cms.services.models import App, Category, OpdPage, ServicePage
 
 from .conftest import snapshot, write_shared
 
@@ -61,6 +66,88 @@ def test_changed_record_gets_a_new_published_revision(small_catalogue_dir, small
     assert page.get_parent().slug == "disdukcapil"
     assert Revision.objects.filter(object_id=str(page.pk)).count() == revisions + 1
     assert ServicePage.objects.get(slug="akta-kelahiran").cost == "Gratis"
+
+
+def service_rows() -> dict:
+    """What a reader of the CMS sees of each service page: its row, revision and publication."""
+    columns = ("title", "cost", "live", "latest_revision_id", "live_revision_id", "last_published_at")
+    return {row[0]: row[1:] for row in ServicePage.objects.values_list("slug", *columns)}
+
+
+def publish_requests() -> int:
+    """Portal updates asked for (committed: these tests run the import as the command does)."""
+
+    return UpdateRequest.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unchanged_reimport_writes_nothing_and_asks_no_publish(small_catalogue_dir, capsys):
+
+    import_dir(small_catalogue_dir)
+    before = (snapshot(), service_rows(), PageLogEntry.objects.count(), DBTaskResult.objects.count())
+    requests = publish_requests()
+
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(count, sender=ServicePage)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            call_command("import_catalogue", str(small_catalogue_dir))
+    finally:
+        post_init.disconnect(count, sender=ServicePage)
+
+    assert (snapshot(), service_rows(), PageLogEntry.objects.count(), DBTaskResult.objects.count()) == before
+    assert publish_requests() == requests
+    writes = [
+        q["sql"] for q in queries if q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+    assert "layanan: 0 baru, 0 diperbarui, 3 tetap" in capsys.readouterr().out
+    assert loaded == []  # compared as stored column values: cheap at 10,000 services too
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changed_record_among_unchanged_ones_is_the_only_one_republished(
+    small_catalogue_dir, small_catalogue_data, capsys
+):
+    import_dir(small_catalogue_dir)
+    before = service_rows()
+    requests = publish_requests()
+
+    small_catalogue_data["services.json"][1]["requirements"].append("KTP-el kepala keluarga")
+    write_shared(small_catalogue_dir, small_catalogue_data)
+    call_command("import_catalogue", str(small_catalogue_dir))
+
+    after = service_rows()
+    assert {slug for slug in after if after[slug] != before[slug]} == {"kartu-keluarga"}
+    page = ServicePage.objects.get(slug="kartu-keluarga")
+    assert [b.value for b in page.requirements] == ["Formulir F-1.01", "KTP-el kepala keluarga"]
+    assert page.live_revision_id != before["kartu-keluarga"][3]
+    assert publish_requests() == requests + 1
+    assert "layanan: 0 baru, 1 diperbarui, 2 tetap" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_reimport_restores_what_was_changed_in_the_cms_since(small_catalogue_dir):
+    """The comparison is with what the database holds now, not with what the last import wrote."""
+
+    import_dir(small_catalogue_dir)
+    page = ServicePage.objects.get(slug="pbg")
+    page.cost = "Diubah di CMS"
+    page.save_revision().publish()
+    ServicePage.objects.filter(slug="akta-kelahiran").update(featured=True)
+    Category.objects.get(slug="kependudukan").services.remove(ServicePage.objects.get(slug="kartu-keluarga"))
+
+    import_dir(small_catalogue_dir)
+
+    assert ServicePage.objects.get(slug="pbg").cost == "Sesuai retribusi daerah"
+    assert not ServicePage.objects.get(slug="akta-kelahiran").featured
+    kk = ServicePage.objects.get(slug="kartu-keluarga")
+    assert [c.slug for c in kk.categories.all()] == ["kependudukan"]
+    assert all(p.live and not p.has_unpublished_changes for p in ServicePage.objects.all())
 
 
 BAD_RECORDS = [
