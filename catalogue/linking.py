@@ -15,12 +15,14 @@ COPIES = (".br", ".gz")  # the precompressed copies the builder makes of a text 
 
 def link_with_copies(source: str | os.PathLike, target: str | os.PathLike) -> bool:
     """Hard-link `source` to `target`, and its .br/.gz where they exist; False when the file
-    itself cannot be linked (missing, another file system, no hard links)."""
+    itself cannot be linked (missing, another file system, no hard links). A file that is itself
+    compressed (.br/.gz) has no copies: only it is linked (one system call, not three)."""
     try:
         os.link(source, target)
     except OSError:
         return False
-    link_copies(source, target)
+    if not os.fspath(source).endswith(COPIES):
+        link_copies(source, target)
     return True
 
 
