@@ -370,10 +370,10 @@ class Site:
 
         return Page(path, "opd.html", context, (opd, *apps, *services))
 
-    def _listing(self, path, record, services, letters=(), current="", index_url="", extra_deps=()) -> Page:
-        """A record's services. A big one is split by initial (category_pages): then `letters` are
-        (initial, URL, count), `current` is the initial of this page ("" for the initials' index) and
-        `index_url` the index's URL."""
+    def _listing(self, path, record, services, letters=(), current="", index_url="", initials=()) -> Page:
+        """A record's services. A big one is split by initial (category_pages, initial_pages): then
+        `letters` are (initial, URL, count), `current` is the initial of this page ("" for the
+        initials' index), `index_url` the index's URL and `initials` what its navigation shows."""
 
         def context() -> dict:
             description = getattr(record, "description", "") or f"Layanan untuk {record.name}."
@@ -393,7 +393,7 @@ class Site:
             return ctx
 
         opds = {s.opd: self.opds[s.opd] for s in services}
-        return Page(path, "listing.html", context, (record, *services, *opds.values(), *extra_deps))
+        return Page(path, "listing.html", context, (record, *services, *opds.values(), initials))
 
     def category_pages(self, category) -> list[Page]:
         """A category's page; past LISTING_PAGE_LIMIT services (a national catalogue has thousands in
@@ -402,17 +402,16 @@ class Site:
         path = urls.output_path(urls.category(category.slug))
         if len(services) <= LISTING_PAGE_LIMIT:
             return [self._listing(path, category, services)]
-        groups = by_initial(services)
-        slug = category.slug
-        letters = [(letter, urls.category_letter(slug, letter), len(g)) for letter, g in groups.items()]
-        # The index shows each initial's count; every page links every initial.
-        pages = [self._listing(path, category, [], letters, extra_deps=(("initials", tuple(letters)),))]
-        initials = ("initials", tuple(groups))
-        for letter, group in groups.items():
-            letter_path = urls.output_path(urls.category_letter(slug, letter))
-            index_url = urls.category(slug)
-            pages.append(self._listing(letter_path, category, group, letters, letter, index_url, (initials,)))
-        return pages
+        index_url = urls.category(category.slug)
+
+        def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
+            return self._listing(
+                urls.output_path(url), category, services, letters, current, index_url, initials
+            )
+
+        return initial_pages(
+            index_url, lambda letter: urls.category_letter(category.slug, letter), services, page
+        )
 
     def life_event_page(self, event) -> Page:
         services = self.by_life_event.get(event.slug, [])
@@ -646,15 +645,13 @@ class Site:
         if len(self.services_by_title) <= AZ_PAGE_LIMIT:
             letters = [(letter, f"#huruf-{letter}", None) for letter in self.az_groups]
             return [self._az_page(urls.ALL_SERVICES, "", letters, list(self.az_groups.items()))]
-        letters = [(letter, urls.az_letter(letter), len(items)) for letter, items in self.az_groups.items()]
-        # The index shows each initial's count; every page links every initial.
-        pages = [self._az_page(urls.ALL_SERVICES, "", letters, [], ("initials", tuple(letters)))]
-        initials = ("initials", tuple(self.az_groups))
-        for letter, items in self.az_groups.items():
-            pages.append(self._az_page(urls.az_letter(letter), letter, letters, [(letter, items)], initials))
-        return pages
 
-    def _az_page(self, url: str, current: str, letters: list, groups: list, *extra_deps) -> Page:
+        def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
+            return self._az_page(url, current, letters, [(current, services)] if current else [], initials)
+
+        return initial_pages(urls.ALL_SERVICES, urls.az_letter, self.services_by_title, page)
+
+    def _az_page(self, url: str, current: str, letters: list, groups: list, initials=()) -> Page:
         path = urls.output_path(url)
         title = f"Layanan berawalan {current}" if current else "Semua layanan A–Z"
 
@@ -675,7 +672,7 @@ class Site:
             return ctx
 
         services = tuple(service for _letter, items in groups for service in items)
-        return Page(path, "az.html", context, (*self.opds.values(), *services, *extra_deps))
+        return Page(path, "az.html", context, (*self.opds.values(), *services, initials))
 
     def search_page(self) -> Page:
         path = urls.output_path(urls.SEARCH)
@@ -735,6 +732,19 @@ class Site:
             f"User-agent: *\nAllow: /\nDisallow: {urls.SEARCH}\nDisallow: {urls.OFFLINE}\n"
             f"Sitemap: {self.site_url}/sitemap.xml\n"
         )
+
+
+def initial_pages(index_url: str, letter_url, services: list[Service], page) -> list[Page]:
+    """A long list split by initial: an index of the initials with their counts, and a page per
+    initial. `page(url, current, letters, services, initials)` makes one page; `initials` is what
+    its navigation shows (the index: every initial's count; an initial's page: the initials), so a
+    page is rendered again when that changes, not only when its own services do."""
+    groups = by_initial(services)
+    letters = [(letter, letter_url(letter), len(items)) for letter, items in groups.items()]
+    pages = [page(index_url, "", letters, [], ("initials", tuple(letters)))]
+    initials = ("initials", tuple(groups))
+    pages += [page(letter_url(letter), letter, letters, items, initials) for letter, items in groups.items()]
+    return pages
 
 
 def by_initial(services: list[Service]) -> dict[str, list[Service]]:
