@@ -399,10 +399,9 @@ class Site:
         """A category's page; past LISTING_PAGE_LIMIT services (a national catalogue has thousands in
         one category) an index of initials and a page per initial."""
         services = self.by_category.get(category.slug, [])
-        path = urls.output_path(urls.category(category.slug))
-        if len(services) <= LISTING_PAGE_LIMIT:
-            return [self._listing(path, category, services)]
         index_url = urls.category(category.slug)
+        if len(services) <= LISTING_PAGE_LIMIT:
+            return [self._listing(urls.output_path(index_url), category, services)]
 
         def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
             return self._listing(
@@ -634,17 +633,14 @@ class Site:
 
         return Page(urls.output_path(urls.HOME), "index.html", context, (*self._everything(), self.counts))
 
-    @cached_property
-    def az_groups(self) -> dict[str, list[Service]]:
-        return by_initial(self.services_by_title)
-
     def az_pages(self) -> list[Page]:
         """The A–Z list: one page while it is short enough to open on a phone; past AZ_PAGE_LIMIT
         services, /layanan/ lists the initials and each initial has a page of its own (a
         national catalogue's single list would be megabytes, and re-rendered on every publish)."""
         if len(self.services_by_title) <= AZ_PAGE_LIMIT:
-            letters = [(letter, f"#huruf-{letter}", None) for letter in self.az_groups]
-            return [self._az_page(urls.ALL_SERVICES, "", letters, list(self.az_groups.items()))]
+            groups = by_initial(self.services_by_title)
+            letters = [(letter, f"#huruf-{letter}", None) for letter in groups]
+            return [self._az_page(urls.ALL_SERVICES, "", letters, list(groups.items()))]
 
         def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
             return self._az_page(url, current, letters, [(current, services)] if current else [], initials)
