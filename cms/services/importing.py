@@ -287,9 +287,6 @@ class _Importer:
         app = self.apps.get(record.app) if record.app else None
         categories = {getattr(self.categories.get(slug), "pk", None) for slug in record.categories}
         life_events = {getattr(self.life_events.get(slug), "pk", None) for slug in record.life_events}
-        channels = [
-            (c.kind, {"name": c.name, "address": c.address, "hours": c.hours}) for c in record.channels
-        ]
         return (
             row["live"]
             and parent is not None
@@ -301,7 +298,7 @@ class _Importer:
                 _items(row[name]) == [("item", text) for text in getattr(record, name)]
                 for name in _TEXT_LISTS
             )
-            and _items(row["channels"]) == channels
+            and _items(row["channels"]) == _channel_blocks(record)
             and row["categories"] == categories
             and row["life_events"] == life_events
             and (not record.updated or _published_date(row["last_published_at"]) == record.updated)
@@ -372,17 +369,13 @@ class _Importer:
         )
 
     def set_service_fields(self, page: ServicePage, record: Service) -> None:
-        page.title = record.title
-        for name in ("summary", "description", "duration", "cost", "output", "complaints", "featured"):
+        for name in _PLAIN_FIELDS:
             setattr(page, name, getattr(record, name))
         page.app = self.apps[record.app] if record.app else None
         page.deep_link = record.deep_link or ""
-        for name in ("requirements", "steps", "legal_basis", "keywords"):
+        for name in _TEXT_LISTS:
             setattr(page, name, [("item", text) for text in getattr(record, name)])
-        page.channels = [
-            (channel.kind, {"name": channel.name, "address": channel.address, "hours": channel.hours})
-            for channel in record.channels
-        ]
+        page.channels = _channel_blocks(record)
         page.categories.set([self.categories[slug] for slug in record.categories])
         # A record without a review date (the shared format) is reviewed when it is published.
         reviewed = record.reviewed or record.updated
@@ -390,7 +383,7 @@ class _Importer:
         page.life_events.set([self.life_events[slug] for slug in record.life_events])
 
 
-# Service fields compared as stored: set_service_fields copies them from the record unchanged.
+# Service fields set_service_fields copies from the record unchanged (and stored_unchanged compares).
 _PLAIN_FIELDS = ("title", "summary", "description", "duration", "cost", "output", "complaints", "featured")
 _TEXT_LISTS = ("requirements", "steps", "legal_basis", "keywords")
 _STREAMS = (*_TEXT_LISTS, "channels")
@@ -414,6 +407,11 @@ def stored_services() -> dict[str, dict]:
             if page_id in rows:
                 rows[page_id][name].add(item_id)
     return {row["slug"]: row for row in rows.values()}
+
+
+def _channel_blocks(record: Service) -> list[tuple]:
+    """The record's channels as the page's stream field holds them."""
+    return [(c.kind, {"name": c.name, "address": c.address, "hours": c.hours}) for c in record.channels]
 
 
 def _items(stream_json: str | None) -> list[tuple]:
