@@ -159,6 +159,39 @@ def test_a_new_build_is_served_without_restarting_by_every_process_at_once(serve
     assert stale == [], f"requests {stale} of 30 after the publish got the page from before"
 
 
+def test_a_page_rewritten_in_the_same_second_at_the_same_length_is_not_answered_304(server):
+    """A browser revalidating its copy gets the new page, whatever its validators; a page the
+    publish left alone still gets 304 (it is linked from the build before, not rewritten)."""
+    catalogue = server["catalogue"]
+    path, untouched = "/layanan/akta-kematian/", "/layanan/ktp-el-pemula/"
+    before, old_body = get(server, path, {"Accept-Encoding": "br"})
+    kept, _ = get(server, untouched, {"Accept-Encoding": "br"})
+    page = server["portal"].resolve() / path.strip("/") / "index.html"
+    old_mtime = page.stat().st_mtime
+    services = dict(catalogue.services)
+    title = services["akta-kematian"].title
+    services["akta-kematian"] = dataclasses.replace(services["akta-kematian"], title=title.swapcase())
+    build_portal(dataclasses.replace(catalogue, services=services), server["portal"], SITE_URL, search=False)
+    new_page = server["portal"].resolve() / path.strip("/") / "index.html"
+    # The worst case, made certain: the new version written in the old one's second (WhiteNoise's
+    # own validators, mtime in seconds and size, are then equal).
+    for copy in (new_page, *new_page.parent.glob("index.html.*")):
+        os.utime(copy, (old_mtime, old_mtime))
+    deadline = time.monotonic() + 10
+    while title.swapcase() not in get(server, path)[1].decode():
+        assert time.monotonic() < deadline, "the publish never went live"
+        time.sleep(0.1)
+    for validator in (
+        {"If-None-Match": before.getheader("ETag")},
+        {"If-Modified-Since": before.getheader("Last-Modified")},
+    ):
+        again, body = get(server, path, validator)
+        assert again.status == 200, f"{validator} answered {again.status}: the browser keeps the old page"
+        assert title.swapcase() in body.decode()
+    same, _ = get(server, untouched, {"If-None-Match": kept.getheader("ETag"), "Accept-Encoding": "br"})
+    assert same.status == 304
+
+
 def test_a_retired_build_is_left_for_the_live_one_at_once(shared_catalogue, tmp_path):
     from cms.portal.serving import PortalApp
 
