@@ -99,6 +99,24 @@ def test_a_link_to_a_page_that_is_withdrawn_loses_its_target(imported, django_ca
     assert live_catalogue() == published_catalogue()
 
 
+def test_the_records_an_update_did_not_change_are_the_very_objects_of_the_last_one(imported):
+    """The builder and the search index pass over the records that are the same objects as in the
+    last update, and compare the others field by field: with every OPD new each time, a publish
+    at 10,000 services spent 0.17 s more in the search index alone."""
+    before = live_catalogue()
+    _publish(ServicePage.objects.get(slug="nib"), summary="Ringkasan baru NIB.")
+    _rename(Category.objects.get(slug="perizinan"), "Perizinan dan Usaha")
+    after = live_catalogue()
+    assert after == published_catalogue()
+    assert after.services["nib"].summary == "Ringkasan baru NIB."
+    assert after.categories["perizinan"].name == "Perizinan dan Usaha"
+    for table in ("opds", "apps", "categories", "life_events", "search_terms", "best_bets"):
+        old, new = getattr(before, table), getattr(after, table)
+        assert old or table in ("search_terms", "best_bets"), f"the demo catalogue has no {table}"
+        changed = [key for key in new if new[key] is not old.get(key)]
+        assert changed == (["perizinan"] if table == "categories" else []), table
+
+
 def _publish(page, **changes):
     for name, value in changes.items():
         setattr(page, name, value)
