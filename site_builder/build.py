@@ -43,7 +43,7 @@ from .compress import TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
 from .files import link_page, refresh_pages, same_bytes
 from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
-from .rendering import PARALLEL_MIN_PAGES, render_pages, run_pelican
+from .rendering import PARALLEL_MIN_PAGES, compile_theme, render_pages, run_pelican
 from .site import Page, Site
 from .theme import THEME_DIR, Assets, render, standalone_environment, write_theme_assets
 
@@ -464,11 +464,12 @@ def _top_folders(paths) -> set[str]:
     return {path.split("/", 1)[0] for path in paths if "/" in path}
 
 
-def warm_up(catalogue: Catalogue) -> None:
-    """Prepare in this process what an update reuses: the record digests of every page and the
-    search index state. A long-running publisher calls it when it starts, so its first update
-    costs what any later one does."""
+def warm_up(catalogue: Catalogue, theme_dir: str | os.PathLike = THEME_DIR) -> None:
+    """Prepare in this process what an update reuses: the record digests of every page, the
+    theme's compiled templates and the search index state. A long-running publisher calls it when
+    it starts, so its first update costs what any later one does."""
     remember_records(catalogue)
+    compile_theme(Path(theme_dir))
     if importlib.util.find_spec("search.static_index") is not None:
         from search.static_index import build_index
 

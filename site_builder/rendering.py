@@ -92,6 +92,32 @@ def run_pelican(job, theme_dir: Path, site_url: str) -> None:
         raise BuildError("Pelican did not run the Santer generator (plugin not registered).")
 
 
+class _CompileOnly:
+    """A build job that only loads every template of the theme: their compiled code stays in
+    TEMPLATE_CACHE for the builds that follow (the same Pelican environment a build gets)."""
+
+    def __init__(self, build_dir: Path, theme_dir: Path):
+        self.build_dir = build_dir
+        self.env = None
+        templates = theme_dir / "templates"
+        # the theme's own, not Pelican's built-in ones its loader also lists
+        self.templates = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html"))
+
+    def prepare(self, env) -> None:
+        self.env = env
+        for name in self.templates:
+            env.get_template(name)
+
+    def write_pages(self) -> None:
+        pass
+
+
+def compile_theme(theme_dir: Path) -> None:
+    """Compile the theme's templates into TEMPLATE_CACHE, before the first build of a process."""
+    with tempfile.TemporaryDirectory(prefix="santer-compile-") as out:
+        run_pelican(_CompileOnly(Path(out), Path(theme_dir)), Path(theme_dir), "http://localhost")
+
+
 def render_pages(job, indices: list[int]) -> None:
     """Render `job.pages[i]` for each index into the build, in worker processes when there are many."""
     if len(indices) < PARALLEL_MIN_PAGES or job.jobs < 2:

@@ -57,7 +57,7 @@ def warm_up() -> None:
     digests) before the first publish, which then costs what any later one does."""
     started = time.perf_counter()
     try:
-        site_builder.warm_up(live_catalogue())
+        site_builder.warm_up(live_catalogue(), settings.PORTAL_THEME_DIR or THEME_DIR)
     except Exception:  # noqa: BLE001 - the first update then does the work itself
         logger.exception("warm-up failed")
         return
