@@ -214,6 +214,19 @@ def rename_opd(worker, portal: Path) -> tuple[float, float]:
     return until_live(worker, mark, lambda: all(_has(p, name) for p in checks), f"the new name of {opd.slug}")
 
 
+def print_worker_updates(log, log_path: Path, shown: int) -> int:
+    """The worker's own account of its updates after the first `shown` (catalogue, build steps);
+    returns how many it has logged."""
+    log.flush()
+    lines = [line for line in log_path.read_text().splitlines() if "portal update" in line]
+    lines = [line for line in lines if "catalogue" in line]
+    for line in lines[shown:]:
+        head, _, tail = line.split("portal update", 1)[1].partition(" → ")
+        steps = tail[tail.find(" (") :] if " (" in tail else ""  # the build's breakdown
+        print("   worker:", head.strip() + steps, flush=True)
+    return len(lines)
+
+
 def measure(n: int, runs: int, portal: Path, log_path: Path, other_kinds: bool = True) -> None:
     from cms.publishing.models import PublishRun
     from cms.publishing.queue import enqueue_update
@@ -240,12 +253,7 @@ def measure(n: int, runs: int, portal: Path, log_path: Path, other_kinds: bool =
             updates.append(update)
             first = " (the first after the worker's full build)" if run == 0 else ""
             print(f"  run {run + 1}: {elapsed:.3f} s to live (worker update {update:.3f} s){first}")
-        log.flush()
-        for line in log_path.read_text().splitlines():
-            if "portal update" in line and "catalogue" in line:
-                head, _, tail = line.split("portal update", 1)[1].partition(" → ")
-                steps = tail[tail.find(" (") :] if " (" in tail else ""  # the build's breakdown
-                print("   worker:", head.strip() + steps, flush=True)
+        shown = print_worker_updates(log, log_path, 0)
         goal = 0.5 if n <= 1000 else 1.0 if n <= 10000 else 1.5
         median = statistics.median(timings)
         where = "tmpfs" if str(portal).startswith("/dev/shm") else "disk"
@@ -273,6 +281,7 @@ def measure(n: int, runs: int, portal: Path, log_path: Path, other_kinds: bool =
                 f"{', '.join(f'{v[1]:.3f}' for v in values)} s)",
                 flush=True,
             )
+            shown = print_worker_updates(log, log_path, shown)
         # a worker restart: the new worker warms up (exports the catalogue, builds the search index
         # state), then takes the next publish like any other
         worker.send_signal(signal.SIGTERM)
@@ -293,6 +302,7 @@ def measure(n: int, runs: int, portal: Path, log_path: Path, other_kinds: bool =
             f"(worker update {update:.3f} s; the worker was ready {warm:.1f} s after its start)",
             flush=True,
         )
+        print_worker_updates(log, log_path, shown)
     finally:
         log.close()
         worker.send_signal(signal.SIGTERM)

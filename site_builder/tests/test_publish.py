@@ -21,6 +21,7 @@ from site_builder.publish import (
     read_manifest,
     reuse_after,
     rollback_target,
+    spares,
 )
 from site_builder.theme import THEME_DIR
 
@@ -269,10 +270,21 @@ def test_spares_made_when_idle_let_the_first_updates_after_a_full_build_recycle(
     assert "Judul 1" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
 
 
-def test_spares_stop_when_work_arrives(live):
+def test_spares_stop_when_work_arrives(catalogue, live):
     assert prepare_spares(live, 2, stop=lambda: True) == 0
-    answers = iter([False, True])  # work arrives while the first spare is made
-    assert prepare_spares(live, 2, stop=lambda: next(answers)) == 1
+    # Work arrives after the first spare: no second one.
+    assert prepare_spares(live, 2, stop=lambda: len(spares(live)) >= 1) == 1
+    # Work arrives while a spare is being copied: the copy stops there (the publish waits for it),
+    # and the next build's prune removes the half copy.
+    asked = []
+    assert prepare_spares(live, 2, stop=lambda: asked.append(1) or len(asked) > 2) == 0
+    assert len(asked) == 3 and len(spares(live)) == 1
+    assert not list(builds_dir(live).glob("*.partial"))
+    report = build_portal(retitled(catalogue, "akta-kelahiran", "Judul baru"), live, SITE_URL, search=False)
+    if report.cleanup:
+        report.cleanup.join()
+    assert not list(builds_dir(live).glob(".trash-*"))
+    assert "Judul baru" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
 
 
 def test_a_template_edited_in_place_shows_in_the_next_build_of_the_same_process(catalogue, tmp_path):
