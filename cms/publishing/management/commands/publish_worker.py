@@ -206,6 +206,9 @@ class Command(BaseCommand):
     def _warm_up():
         try:
             warm_up()
+            # What it made lives as long as the worker: frozen, like what an update leaves, so that
+            # the collector does not walk it during the first update (0.5 s and more at 10,000).
+            tidy_memory()
         finally:
             connection.close()
 
