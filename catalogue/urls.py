@@ -9,7 +9,7 @@ from __future__ import annotations
 HOME = "/"
 SEARCH = "/cari/"
 ALL_SERVICES = "/layanan/"  # the A–Z list (past site_builder's limit: the letters, each its own page)
-AZ_LETTERS = "/abjad/"  # a big catalogue's A–Z list, one page per initial: /abjad/a/, /abjad/lainnya/
+AZ_LETTERS = "/abjad/"  # a big A–Z list, a page per initial: /abjad/a/, /abjad/pen/, /abjad/lainnya/
 ALL_APPS = "/aplikasi/"
 ALL_LIFE_EVENTS = "/peristiwa/"
 ALL_CATEGORIES = "/kategori/"
@@ -71,7 +71,8 @@ def journey(slug: str) -> str:
 
 
 def _initial(letter: str) -> str:
-    """An initial in a URL: "A" → "a"; "#" (titles not starting with a letter) → "lainnya"."""
+    """An initial (or a longer group, site.by_initial) in a URL: "A" → "a", "PENERBITAN-SURAT-K" →
+    "penerbitan-surat-k"; "#" (titles not starting with a letter) → "lainnya"."""
     return letter.lower() if letter != "#" else "lainnya"
 
 

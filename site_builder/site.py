@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -409,7 +410,11 @@ class Site:
             )
 
         return initial_pages(
-            index_url, lambda letter: urls.category_letter(category.slug, letter), services, page
+            index_url,
+            lambda letter: urls.category_letter(category.slug, letter),
+            services,
+            page,
+            LISTING_PAGE_LIMIT,
         )
 
     def life_event_page(self, event) -> Page:
@@ -645,7 +650,7 @@ class Site:
         def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
             return self._az_page(url, current, letters, [(current, services)] if current else [], initials)
 
-        return initial_pages(urls.ALL_SERVICES, urls.az_letter, self.services_by_title, page)
+        return initial_pages(urls.ALL_SERVICES, urls.az_letter, self.services_by_title, page, AZ_PAGE_LIMIT)
 
     def _az_page(self, url: str, current: str, letters: list, groups: list, initials=()) -> Page:
         path = urls.output_path(url)
@@ -730,12 +735,14 @@ class Site:
         )
 
 
-def initial_pages(index_url: str, letter_url, services: list[Service], page) -> list[Page]:
+def initial_pages(index_url: str, letter_url, services: list[Service], page, limit: int) -> list[Page]:
     """A long list split by initial: an index of the initials with their counts, and a page per
-    initial. `page(url, current, letters, services, initials)` makes one page; `initials` is what
-    its navigation shows (the index: every initial's count; an initial's page: the initials), so a
-    page is rendered again when that changes, not only when its own services do."""
-    groups = by_initial(services)
+    initial; an initial with more than `limit` services is split by its next letters ("P" → "PE",
+    "PEN" …: Indonesian service names crowd under P). `page(url, current, letters, services,
+    initials)` makes one page; `initials` is what its navigation shows (the index: every initial's
+    count; an initial's page: the initials), so a page is rendered again when that changes, not
+    only when its own services do."""
+    groups = by_initial(services, limit)
     letters = [(letter, letter_url(letter), len(items)) for letter, items in groups.items()]
     pages = [page(index_url, "", letters, [], ("initials", tuple(letters)))]
     initials = ("initials", tuple(groups))
@@ -743,13 +750,42 @@ def initial_pages(index_url: str, letter_url, services: list[Service], page) -> 
     return pages
 
 
-def by_initial(services: list[Service]) -> dict[str, list[Service]]:
-    """Initial letter (A–Z, or "#" for any other first character) → its services, in the given order."""
+def by_initial(services: list[Service], limit: int | None = None) -> dict[str, list[Service]]:
+    """Initial letter (A–Z, or "#" for any other first character) → its services, in the given order.
+    With `limit`, a group past it is split by longer prefixes of the titles ("P" → "PEN",
+    "PENERBITAN-SURAT-K": letters, and "-" for anything else), until each is within it or the
+    titles cannot be told apart."""
     groups: dict[str, list[Service]] = {}
     for service in services:
         letter = service.title[:1].upper()
         groups.setdefault(letter if "A" <= letter <= "Z" else "#", []).append(service)
-    return groups
+    if limit is None:
+        return groups
+    split: dict[str, list[Service]] = {}
+    for prefix, items in _split(groups, limit).items():
+        split.setdefault(_NOT_A_LETTER.sub("-", prefix), []).extend(items)
+    return split
+
+
+_NOT_A_LETTER = re.compile(r"[^A-Z#]")
+
+
+def _split(groups: dict[str, list[Service]], limit: int) -> dict[str, list[Service]]:
+    result: dict[str, list[Service]] = {}
+    for prefix, items in groups.items():
+        if len(items) <= limit or prefix == "#":
+            result[prefix] = items
+            continue
+        titles = [service.title.upper() for service in items]
+        length = len(os.path.commonprefix(titles)) + 1  # the first character that tells them apart
+        longer: dict[str, list[Service]] = {}
+        for service, title in zip(items, titles, strict=True):
+            longer.setdefault(title[:length], []).append(service)
+        if len(longer) == 1:  # the same title over and over: nothing to split by
+            result[prefix] = items
+            continue
+        result.update(_split(longer, limit))
+    return result
 
 
 def _xml_list(root: str, lines: list[str]) -> str:

@@ -54,8 +54,13 @@ def tel(number: str) -> str:
     return "".join(ch for ch in number if ch.isdigit() or ch == "+")
 
 
+def initial_label(group: str) -> str:
+    """An A–Z group as its navigation shows it: "A"; "PENERBITAN-SURAT-K" → "Penerbitan Surat K…"."""
+    return group if len(group) == 1 else group.replace("-", " ").title() + "…"
+
+
 def configure(env: Environment) -> Environment:
-    env.filters.update(tanggal=tanggal, host=host, tel=tel)
+    env.filters.update(tanggal=tanggal, host=host, tel=tel, initial_label=initial_label)
     env.globals["urls"] = urls  # the one URL scheme: {{ urls.service(s.id) }}, {{ urls.SEARCH }}
     return env
 
