@@ -370,10 +370,6 @@ class _Document:
         """The distinct stems (and phrases) of its postings."""
         return set().union(*(terms.stems for terms in self.all_terms()))
 
-    def forms(self) -> set[str]:
-        """Its distinct surface forms."""
-        return set().union(*(terms.form_keys for terms in self.all_terms()))
-
 
 class _Postings:
     """A term's postings: document keys and their packed scores (d << 16 | b) as two arrays in key
@@ -466,7 +462,7 @@ class _IndexState:
         self.documents: dict[str, _Document] = {}
         self.keys: dict[str, int] = {}
         self.postings: dict[str, _Postings] = {}  # stem -> its postings
-        self.form_users: Counter[str] = Counter()  # surface form -> services that have it
+        self.form_users: Counter[str] = Counter()  # surface form -> fields (of services) that have it
         self.form_stem: dict[str, str] = {}
         self.stem_forms: dict[str, set[str]] = defaultdict(set)
         self.hashes: dict[str, int] = {}  # FNV-1a of every word and stem seen (the Python loop is slow)
@@ -594,21 +590,24 @@ class _IndexState:
         self.encoded.pop(stem, None)
         touched.add(stem)
 
-    def _add_forms(self, forms: dict[str, str], touched: set) -> None:
-        """Count a service's words {form: stem} in; `touched` learns those new."""
+    def _add_forms(self, fields, forms: dict[str, str], touched: set) -> None:
+        """Count the words of a service's `fields` in, {form: stem} `forms` of them; `touched`
+        learns those new. A word is counted once per field that has it (not once per service), so
+        a field can be replaced without knowing the others' words: only being counted matters."""
         # most words are known already: count them in C, then note the new ones
         users = self.form_users
         new = [form for form in forms if form not in users]
-        users.update(forms.keys())
+        for terms in fields:
+            users.update(terms.form_keys)
         for form in new:
             stem = forms[form]
             self.form_stem[form] = stem
             self.stem_forms[stem].add(form)
         touched.update(new)
 
-    def _remove_forms(self, forms: set[str], touched: set) -> None:
-        """Count a service's words out; `touched` learns those gone."""
-        for form in forms:
+    def _remove_forms(self, fields, touched: set) -> None:
+        """Count the words of a service's `fields` (analysed in full) out; `touched` learns those gone."""
+        for form in itertools.chain.from_iterable(terms.form_keys for terms in fields):
             users = self.form_users[form] - 1
             if users:
                 self.form_users[form] = users
@@ -640,7 +639,7 @@ class _IndexState:
             else:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
-            self._add_forms(forms, touched)
+            self._add_forms(doc.all_terms(), forms, touched)
             for terms in doc.all_terms():  # their forms' stems are in form_stem now
                 terms.form_stems = None
                 if terms.users == 1:
@@ -657,9 +656,58 @@ class _IndexState:
             for stem in old.stems():
                 if not (same_key and stem in entries):
                     self._set(stem, old.key, None, touched)
-            self._remove_forms(old.forms(), touched)
+            self._remove_forms(old.all_terms(), touched)
             for terms in old.all_terms():
                 self._drop_terms(terms)
+
+    def _revise(self, doc: _Document, fields: tuple, touched: set) -> bool:
+        """Bring a service whose body is unchanged up to its new describing `fields` (False: not
+        that case). A stem's posting is d << 16 | b, d the sum of the describing fields' scores and
+        b the body's, each field's score its own (see _saturated): so only the stems of the fields
+        that changed are set again, each keeping its b. An agency's new name touches a few stems
+        of each of its services, not the hundred of each one's body."""
+        *named, body = fields
+        if body != doc.fields[-1] or [n for n, _ in named] != [terms.key[0] for terms in doc.terms]:
+            return False
+        changed = [
+            i for i, (item, terms) in enumerate(zip(named, doc.terms, strict=True)) if item != terms.key
+        ]
+        before = [doc.terms[i] for i in changed]
+        terms = list(doc.terms)
+        for i in changed:
+            terms[i] = self._take_terms(named[i])
+        for field_terms in [*before, *terms]:  # a slimmed one: analysed again (a short text)
+            self._full(field_terms)
+        scores = [field_terms.scored(name) for (name, _text), field_terms in zip(named, terms, strict=True)]
+        key = doc.key
+        for stem in set().union(
+            *(field_terms.stems for field_terms in [*before, *(terms[i] for i in changed)])
+        ):
+            d = None
+            for field_scores in scores:  # added up in field order, as _document does
+                score = field_scores.get(stem)
+                if score is not None:
+                    d = score if d is None else d + score
+            listed = self.postings.get(stem)
+            packed = (listed.get(key) or 0) & 0xFFFF if listed is not None else 0
+            if d is not None:
+                packed |= (round(d * SCORE_SCALE) or 1) << 16
+            self._set(stem, key, packed or None, touched)
+        forms: dict[str, str] = {}
+        for i in changed:
+            field_terms = terms[i]
+            form_stems = field_terms.form_stems or map(self.form_stem.__getitem__, field_terms.form_keys)
+            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
+        self._add_forms([terms[i] for i in changed], forms, touched)
+        self._remove_forms(before, touched)
+        doc.terms = tuple(terms)
+        for field_terms in doc.terms:
+            field_terms.form_stems = None
+            if field_terms.users == 1:
+                field_terms.slim()
+        for field_terms in before:
+            self._drop_terms(field_terms)
+        return True
 
     # ------------------------------------------------------------ a whole catalogue
     def update(self, catalogue: Catalogue, api_url: str | None) -> BuiltIndex:
@@ -702,7 +750,7 @@ class _IndexState:
                 again.append((service_id, deps, None, card))
                 continue
             fields = document_fields(service, catalogue)
-            if same_key and doc.fields == fields:
+            if same_key and (doc.fields == fields or self._revise(doc, fields, touched)):
                 doc.deps = deps
                 if doc.card != card:
                     doc.card = card

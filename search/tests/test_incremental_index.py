@@ -102,11 +102,26 @@ def test_each_kind_of_publish_rewrites_few_files_and_equals_a_fresh_build(shared
         sid for sid, _ in StaticSearcher(index.files).search(catalogue.services[ids[31]].title, 50)
     }
 
-    # a renamed OPD: every one of its services changes
+    # a new title made of words of its own body (postings that have both parts) and none of the old
+    service = catalogue.services[ids[40]]
+    catalogue = edited(catalogue, ids[40], title=f"{service.requirements[0]} {service.steps[0]}")
+    index = build_index(catalogue, analyzer)
+    _same_as_fresh(index, catalogue)
+
+    # a renamed OPD: every one of its services changes, but only in the OPD's name: the bodies
+    # are not analysed again, only the postings of the old and new name's words are set
     slug = catalogue.services[ids[0]].opd
     opd = dataclasses.replace(catalogue.opds[slug], name="Dinas Pelayanan Terpadu Zamrud Khatulistiwa")
     catalogue = dataclasses.replace(catalogue, opds={**catalogue.opds, slug: opd})
+    analysed = []
+    analyse = static_index._IndexState.analyse
+    monkeypatch.setattr(
+        static_index._IndexState,
+        "analyse",
+        lambda self, name, text: analysed.append(name) or analyse(self, name, text),
+    )
     index = build_index(catalogue, analyzer)
+    assert analysed and static_index.BODY not in analysed
     _same_as_fresh(index, catalogue)
     found = {sid for sid, _ in StaticSearcher(index.files).search("zamrud khatulistiwa", 200)}
     expected = {s.id for s in catalogue.services.values() if s.opd == slug}
