@@ -99,6 +99,11 @@ class JourneyPlace:
     next_mode: str = "all"
 
 
+def initial_label(group: str) -> str:
+    """An A–Z group as headings and navigation show it: "A"; "PENERBITAN-SURAT-K" → "Penerbitan Surat K…"."""
+    return group if len(group) == 1 else group.replace("-", " ").title() + "…"
+
+
 def host(url: str) -> str:
     return urlsplit(url).hostname or url
 
@@ -381,7 +386,7 @@ class Site:
             crumbs = [("Beranda", urls.HOME)]
             if current:
                 crumbs.append((record.name, index_url))
-            heading = f"{record.name}: berawalan {current}" if current else record.name
+            heading = f"{record.name}: berawalan {initial_label(current)}" if current else record.name
             ctx = self._base(path, heading, description, crumbs)
             ctx.update(
                 heading=heading,
@@ -654,7 +659,7 @@ class Site:
 
     def _az_page(self, url: str, current: str, letters: list, groups: list, initials=()) -> Page:
         path = urls.output_path(url)
-        title = f"Layanan berawalan {current}" if current else "Semua layanan A–Z"
+        title = f"Layanan berawalan {initial_label(current)}" if current else "Semua layanan A–Z"
 
         def context() -> dict:
             crumbs = [("Beranda", urls.HOME)] + (

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from catalogue import urls
 from catalogue.hashing import hashed_name
 
-from .site import Page, host, tanggal
+from .site import Page, host, initial_label, tanggal
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "santer"
 
@@ -52,11 +52,6 @@ class Assets:
 def tel(number: str) -> str:
     """'0857-5168-7090' → '085751687090' for a tel: link."""
     return "".join(ch for ch in number if ch.isdigit() or ch == "+")
-
-
-def initial_label(group: str) -> str:
-    """An A–Z group as its navigation shows it: "A"; "PENERBITAN-SURAT-K" → "Penerbitan Surat K…"."""
-    return group if len(group) == 1 else group.replace("-", " ").title() + "…"
 
 
 def configure(env: Environment) -> Environment:

@@ -156,6 +156,10 @@ def test_a_big_catalogue_gets_a_page_per_initial_for_a_to_z_and_big_categories(
             assert group == "lainnya" or all(slug.startswith(group) for slug in slugs), href
             label = letter_page.select_one("nav.letters a[aria-current=page]").get_text(strip=True)
             assert label == group.upper() if len(group) == 1 else label.endswith("…"), label
+            # the page says which group it is in the same words as the navigation
+            assert label in letter_page.select_one("h1").get_text(), letter_page.select_one("h1")
+            for heading in letter_page.select("section h2"):
+                assert heading.get_text(strip=True) == label
             titles += listed
             assert f"<loc>{SITE_URL}{href}</loc>" in sitemap
         assert titles == sorted(titles, key=str.casefold)
