@@ -319,3 +319,31 @@ def test_after_warm_up_the_first_build_of_a_process_compiles_no_template(catalog
     build_portal(retitled(catalogue, "akta-kelahiran", "Judul sesudah mulai"), live, SITE_URL, search=False)
     assert compiled == []
     assert "Judul sesudah mulai" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+
+
+def test_an_update_hashes_only_the_pages_made_of_changed_records(catalogue, live, monkeypatch, tmp_path):
+    """The worker keeps unchanged records (the same objects): their pages keep last build's
+    fingerprint without hashing it again, yet the pages of an edited record change."""
+    import hashlib
+
+    from site_builder import fingerprints
+
+    hashed = []
+
+    class CountingHashlib:
+        def blake2b(self, data, **kwargs):
+            hashed.append(data)
+            return hashlib.blake2b(data, **kwargs)
+
+    build_portal(retitled(catalogue, "akta-kelahiran", "Akta Kelahiran 1"), live, SITE_URL, search=False)
+    monkeypatch.setattr(fingerprints, "hashlib", CountingHashlib())
+    changed = retitled(catalogue, "akta-kelahiran", "Akta Kelahiran 2")
+    changed = dataclasses.replace(changed, services={**changed.services})  # a new dict, the same records
+    report = build_portal(changed, live, SITE_URL, search=False)
+    # the pages that list or link the edited service (its OPD, categories, A–Z, journeys…), not all
+    assert 0 < len(hashed) < report.pages / 4, f"{len(hashed)} of {report.pages} pages hashed again"
+    assert 0 < report.rendered < 20
+    assert "Akta Kelahiran 2" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+    full = tmp_path / "full" / "portal"
+    build_portal(changed, full, SITE_URL, search=False, reuse=False)
+    assert snapshot(live)["files"] == snapshot(full)["files"]
