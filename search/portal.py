@@ -8,6 +8,7 @@ content hashes in the names, so the files can be cached forever.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import rjsmin
@@ -44,26 +45,30 @@ def write_index(index: BuiltIndex, out_dir: Path, previous: Path | None = None) 
     named by the digest of their bytes), the other files are its files: linked without reading
     them (thousands of files at national scale). The bytes in `out_dir` are the same either way.
     """
-    made: set[Path] = set()
+    made: set[str] = set()
     linked = 0
     same_state = previous is not None and previous.name == index.previous_digest
+    # plain strings, not Path objects: at national scale the index is tens of thousands of files
+    out, before = os.fspath(out_dir), os.fspath(previous) if previous is not None else None
     for relative, data in index.files.items():
-        target = out_dir / relative
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        target = f"{out}/{relative}"
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
         if (
-            previous is not None
+            before is not None
             and relative not in index.changed
             and (
-                link_with_copies(previous / relative, target)
+                link_with_copies(f"{before}/{relative}", target)
                 if same_state
-                else _link_if_same(previous / relative, target, data)
+                else _link_if_same(Path(before, relative), Path(target), data)
             )
         ):
             linked += 1
         else:
-            target.write_bytes(data)
+            with open(target, "wb") as fh:
+                fh.write(data)
     return linked
 
 

@@ -414,11 +414,11 @@ class BuildJob:
                 dirs[:] = [d for d in dirs if d not in skip_dirs]
             names = set(files)
             for name in files:
-                path = os.path.join(dirpath, name)
-                relative = os.path.relpath(path, self.build_dir)
-                if relative in done or not name.endswith(TEXT_EXTENSIONS):
+                # the cheap checks first: the search index alone is tens of thousands of files
+                if not name.endswith(TEXT_EXTENSIONS) or f"{name}.br" in names or f"{name}.gz" in names:
                     continue
-                if f"{name}.br" in names or f"{name}.gz" in names:
+                path = os.path.join(dirpath, name)
+                if os.path.relpath(path, self.build_dir) in done:
                     continue
                 with open(path, "rb") as fh:
                     compressor.compress_data(path, fh.read())
@@ -440,10 +440,10 @@ class BuildJob:
                 for dirpath, _dirs, files in os.walk(new_root):
                     names = set(files)
                     for name in files:
-                        new = os.path.join(dirpath, name)
-                        old = os.path.join(old_root, os.path.relpath(new, new_root))
                         if name.endswith((".br", ".gz")) or f"{name}.br" in names or f"{name}.gz" in names:
                             continue  # already linked with its compressed copies by search.portal
+                        new = os.path.join(dirpath, name)
+                        old = os.path.join(old_root, os.path.relpath(new, new_root))
                         if same_bytes(old, new):
                             link_copies(old, new)
 

@@ -144,6 +144,7 @@ class Page:
     template: str
     context: Callable[[], dict] = field(compare=False, repr=False)
     deps: tuple = field(default=(), compare=False, repr=False)  # records whose content it shows
+    lastmod: str | None = field(default=None, compare=False, repr=False)  # the sitemap's <lastmod>
 
     @property
     def url(self) -> str:
@@ -303,7 +304,7 @@ class Site:
         neighbours = [(p.event, *p.previous, *p.next) for p in journeys]
         deps = (service, opd, app, self.opds[app.opd] if app else None, *cats, *events)
         deps += tuple(record for group in neighbours for record in group)
-        return Page(path, "service.html", context, deps)
+        return Page(path, "service.html", context, deps, service.updated)
 
     def json_ld(self, service: Service) -> Markup:
         """The page's schema.org GovernmentService, safe inside a <script> element."""
@@ -713,17 +714,26 @@ class Site:
     def sitemaps(self, pages: list[Page], limit: int = SITEMAP_MAX_URLS) -> dict[str, str]:
         """{file name: XML}: `sitemap.xml` lists every page; past `limit` URLs (the protocol allows
         50,000 per file) it becomes an index of `sitemap-1.xml`, `sitemap-2.xml`, … instead."""
-        lastmod = {urls.output_path(urls.service(s.id)): s.updated for s in self.catalogue.services.values()}
         entries = []
+        memo, site_url = _SITEMAP_MEMO, self.site_url
         for page in pages:
-            unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
-            if unlisted or page.url.startswith(urls.SEARCH):
+            # a page's line again when its URL and date are: a national sitemap has 150,000
+            last = memo.get(page.path)
+            if last is not None and last[0] == site_url and last[1] == page.lastmod:
+                if last[2]:
+                    entries.append(last[2])
                 continue
-            # One <url> per line (a diffable file), escaped by the standard library's XML tools.
-            entry = f"<url><loc>{xml_escape(self.url(page.url))}</loc>"
-            if lastmod.get(page.path):
-                entry += f"<lastmod>{lastmod[page.path]}</lastmod>"
-            entries.append(entry + "</url>")
+            url = page.url
+            unlisted = page.path in (urls.NOT_FOUND_FILE, urls.output_path(urls.OFFLINE))
+            entry = ""
+            if not (unlisted or url.startswith(urls.SEARCH)):
+                # One <url> per line (a diffable file), escaped by the standard library's XML tools.
+                entry = f"<url><loc>{xml_escape(self.url(url))}</loc>"
+                if page.lastmod:
+                    entry += f"<lastmod>{page.lastmod}</lastmod>"
+                entry += "</url>"
+                entries.append(entry)
+            memo[page.path] = (site_url, page.lastmod, entry)
         if len(entries) <= limit:
             return {"sitemap.xml": _xml_list("urlset", entries)}
         files = {
@@ -767,25 +777,37 @@ def by_initial(services: list[Service], limit: int | None = None) -> dict[str, l
     if limit is None:
         return groups
     split: dict[str, list[Service]] = {}
-    for prefix, items in _split(groups, limit).items():
+    # each group past the limit with its titles in capitals, made once for all the levels below
+    wide = {
+        prefix: (items, [s.title.upper() for s in items] if len(items) > limit else None)
+        for prefix, items in groups.items()
+    }
+    for prefix, items in _split(wide, limit).items():
         split.setdefault(_NOT_A_LETTER.sub("-", prefix), []).extend(items)
     return split
 
 
 _NOT_A_LETTER = re.compile(r"[^A-Z#]")
 
+# The sitemap line of each page path as last made: (site URL, lastmod, line; "" not listed).
+_SITEMAP_MEMO: dict[str, tuple[str, str | None, str]] = {}
 
-def _split(groups: dict[str, list[Service]], limit: int) -> dict[str, list[Service]]:
+
+def _split(groups: dict[str, tuple[list[Service], list[str] | None]], limit: int) -> dict[str, list[Service]]:
+    """{prefix: (services, their titles in capitals)} → {prefix: services}, each within `limit`."""
     result: dict[str, list[Service]] = {}
-    for prefix, items in groups.items():
+    for prefix, (items, titles) in groups.items():
         if len(items) <= limit or prefix == "#":
             result[prefix] = items
             continue
-        titles = [service.title.upper() for service in items]
         length = len(os.path.commonprefix(titles)) + 1  # the first character that tells them apart
-        longer: dict[str, list[Service]] = {}
+        longer: dict[str, tuple[list[Service], list[str]]] = {}
         for service, title in zip(items, titles, strict=True):
-            longer.setdefault(title[:length], []).append(service)
+            group = longer.get(title[:length])
+            if group is None:
+                group = longer[title[:length]] = ([], [])
+            group[0].append(service)
+            group[1].append(title)
         if len(longer) == 1:  # the same title over and over: nothing to split by
             result[prefix] = items
             continue

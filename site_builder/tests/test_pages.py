@@ -270,3 +270,38 @@ def test_service_pages_fit_the_14_kb_budget_and_load_nothing_from_elsewhere(buil
         for tag in doc.find_all(["link", "script", "img", "iframe"]):
             ref = tag.get("href") or tag.get("src") or ""
             assert not re.match(r"^(https?:)?//", ref) or tag.get("rel") == ["canonical"], (service.id, ref)
+
+
+def test_the_sitemap_dates_each_service_and_follows_an_edit(catalogue, tmp_path):
+    """Search engines recrawl by <lastmod>: an edited service's new date is in the next build's
+    sitemap (made again only for the pages that changed), and another site URL changes every line."""
+    import dataclasses
+
+    from site_builder import build_portal
+
+    ids = sorted(catalogue.services)
+    dated = {ids[0]: "2026-03-04", ids[7]: "2026-05-06"}
+    services = {sid: dataclasses.replace(s, updated=dated.get(sid)) for sid, s in catalogue.services.items()}
+    catalogue = dataclasses.replace(catalogue, services=services)
+    out = tmp_path / "portal"
+    build_portal(catalogue, out, SITE_URL, search=False)
+    lines = dict(
+        re.findall(
+            r"<loc>[^<]*/layanan/([^/<]+)/</loc>(?:<lastmod>([^<]+)</lastmod>)?",
+            (out / "sitemap.xml").read_text(),
+        )
+    )
+    assert {sid: date for sid, date in lines.items() if date} == dated
+
+    service_id = next(iter(dated))
+    edited = dataclasses.replace(catalogue.services[service_id], updated="2031-02-03")
+    catalogue = dataclasses.replace(catalogue, services={**catalogue.services, service_id: edited})
+    build_portal(catalogue, out, SITE_URL, search=False)
+    sitemap = (out / "sitemap.xml").read_text()
+    assert f"/layanan/{service_id}/</loc><lastmod>2031-02-03</lastmod>" in sitemap
+    assert sitemap.count("<lastmod>") == len(dated)
+
+    other = tmp_path / "other"
+    build_portal(catalogue, other, "https://layanan.example.go.id", search=False)
+    locs = re.findall(r"<loc>([^<]+)</loc>", (other / "sitemap.xml").read_text())
+    assert locs and all(loc.startswith("https://layanan.example.go.id/") for loc in locs)
