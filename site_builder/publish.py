@@ -47,6 +47,7 @@ KEEP_BUILDS = 2  # the live one and the previous one (rollback)
 # Retired builds kept to be recycled: enough that, with updates back to back, the oldest was
 # retired long enough ago (a spare costs its folders, ~45 MB at 10k services).
 SPARE_BUILDS = 3
+STOP_CHECK_FILES = 200  # a spare being copied asks whether work arrived after each this many files
 # A server scans a new build while it answers from the one before (cms/portal/serving.py):
 # ~0.1 s at 1,000 services, up to 2 s at 10,000 on a busy machine. A build is recycled only
 # once it has been retired for 1.5 times that, and at least REUSE_AFTER_SECONDS.
@@ -159,11 +160,15 @@ def prepare_spares(out_dir: str | os.PathLike, wanted: int = 2, stop=lambda: Fal
             return 0  # not one of our builds (a plain folder from an older set-up), or unknown content
         while len(spares(out_dir)) < wanted and not stop():
             partial = builds_dir(out_dir) / f"{SPARE}{secrets.token_hex(3)}{PARTIAL}"
+            link = _linker(stop, STOP_CHECK_FILES)
             try:
-                shutil.copytree(live, partial, symlinks=True, copy_function=_linker(stop))
+                shutil.copytree(live, partial, symlinks=True, copy_function=link)
             except _Stopped:
-                # the update waits for this lock: leave the half copy to the next prune's thread
-                os.rename(partial, builds_dir(out_dir) / f"{TRASH}{partial.name.removesuffix(PARTIAL)}")
+                # The update waits for this lock. What was copied is a spare too, a smaller one: at
+                # 50,000 services a copy takes 7 s, and publishes a few seconds apart would otherwise
+                # leave no spare at all (each update then links every file into a fresh folder).
+                if _keep_partial_spare(partial, manifest, link.copied):
+                    made += 1
                 break
             except (OSError, shutil.Error):
                 shutil.rmtree(partial, ignore_errors=True)  # e.g. the disk's inodes ran out: none then
@@ -180,8 +185,9 @@ class _Stopped(Exception):
 
 def _linker(stop, every: int = 200):
     """os.link that asks `stop()` every `every` files: a copy takes 1.5 s at 10,000 services, and a
-    publish arriving meanwhile should not wait for it."""
+    publish arriving meanwhile should not wait for it. `link.copied` holds the files linked."""
     count = 0
+    copied: set[str] = set()
 
     def link(source, target):
         nonlocal count
@@ -189,8 +195,32 @@ def _linker(stop, every: int = 200):
         if count % every == 0 and stop():
             raise _Stopped
         os.link(source, target)
+        copied.add(target)
 
+    link.copied = copied
     return link
+
+
+def _keep_partial_spare(partial: Path, manifest: dict, copied: set[str]) -> bool:
+    """Make a spare of a copy stopped part way; False (thrown away) when it holds no page.
+
+    Its manifest lists every page it holds a file of, so that recycling takes out what it must:
+    a page copied whole keeps its fingerprint; one copied in part (its .br or .gz missing) gets
+    none that can match, so the update unlinks it and links or renders it anew. The pages not
+    copied are linked from the live build like those of a fresh folder."""
+    root = f"{os.fspath(partial)}/"
+    have = {path[len(root) :] for path in copied}
+    pages = {}
+    for page, fingerprint in manifest.get("pages", {}).items():
+        parts = [name in have for name in (page, f"{page}.br", f"{page}.gz")]
+        if any(parts):
+            pages[page] = fingerprint if all(parts) else ""
+    if not pages:
+        os.rename(partial, partial.with_name(f"{TRASH}{partial.name.removesuffix(PARTIAL)}"))
+        return False
+    final = finish_build(partial, {**manifest, "pages": pages})
+    os.utime(manifest_path(final), (0, 0))  # never served: no server can still answer from it
+    return True
 
 
 def recycle_build(out_dir: Path, build: Path) -> tuple[Path, dict]:

@@ -275,16 +275,54 @@ def test_spares_stop_when_work_arrives(catalogue, live):
     # Work arrives after the first spare: no second one.
     assert prepare_spares(live, 2, stop=lambda: len(spares(live)) >= 1) == 1
     # Work arrives while a spare is being copied: the copy stops there (the publish waits for it),
-    # and the next build's prune removes the half copy.
+    # and what it copied is kept as a smaller spare.
     asked = []
-    assert prepare_spares(live, 2, stop=lambda: asked.append(1) or len(asked) > 2) == 0
-    assert len(asked) == 3 and len(spares(live)) == 1
+    assert prepare_spares(live, 2, stop=lambda: asked.append(1) or len(asked) > 2) == 1
+    assert len(asked) == 3 and len(spares(live)) == 2
     assert not list(builds_dir(live).glob("*.partial"))
     report = build_portal(retitled(catalogue, "akta-kelahiran", "Judul baru"), live, SITE_URL, search=False)
     if report.cleanup:
         report.cleanup.join()
     assert not list(builds_dir(live).glob(".trash-*"))
     assert "Judul baru" in (live / "layanan" / "akta-kelahiran" / "index.html").read_text()
+
+
+def stop_after(calls: int):
+    """A stop() that turns true on its call after the `calls`th."""
+    asked = []
+    return lambda: asked.append(1) or len(asked) > calls
+
+
+def test_a_spare_stopped_part_way_is_recycled_into_the_same_portal_as_a_full_build(
+    catalogue, tmp_path, monkeypatch
+):
+    """Stopped after any file (a page copied without its .br or .gz included), the half copy is a
+    spare whose pages are right or taken out: the update that recycles it serves what a full build
+    does, and nothing of a page the update removed is left behind."""
+    from site_builder import publish
+
+    monkeypatch.setattr(publish, "STOP_CHECK_FILES", 1)
+    changed = edited(catalogue, 1)  # a retitle and a service gone
+    full = tmp_path / "full" / "portal"
+    build_portal(changed, full, SITE_URL, reuse=False, search=False)
+    expected = snapshot(full)["files"]
+    kinds = set()
+    for files_copied in (1, 2, 3, 50, 51, 52, 300, 301, 302):
+        live = tmp_path / f"site-{files_copied}" / "portal"
+        build_portal(catalogue, live, SITE_URL, search=False)
+        made = prepare_spares(live, 1, stop=stop_after(files_copied + 1))
+        if made:
+            (spare,) = spares(live)
+            held = publish.read_manifest(spare)["pages"]
+            assert 0 < len(held) < len(publish.read_manifest(live.resolve())["pages"])
+            kinds.update("part" if fingerprint == "" else "whole" for fingerprint in held.values())
+        else:  # no page among the files copied: nothing kept
+            assert not spares(live) and not list(builds_dir(live).glob("*.partial"))
+            kinds.add("none")
+        report = build_portal(changed, live, SITE_URL, search=False)
+        assert report.recycled == (spare.name if made else None)
+        assert snapshot(live)["files"] == expected, files_copied
+    assert kinds == {"part", "whole", "none"}  # every case was met
 
 
 def test_a_template_edited_in_place_shows_in_the_next_build_of_the_same_process(catalogue, tmp_path):
