@@ -34,7 +34,6 @@ weighs words and fixes typos.
 
 from __future__ import annotations
 
-import gc
 import html
 import itertools
 import json
@@ -52,6 +51,7 @@ from dataclasses import dataclass, field
 
 from catalogue.files import Catalogue
 from catalogue.hashing import content_hash
+from catalogue.memory import cyclic_gc_paused
 from catalogue.records import Service
 
 from .analysis import Analyzer, default_analyzer, words_key
@@ -971,14 +971,8 @@ def build_index(
     state = _IndexState(analyzer) if fresh else _state_for(analyzer)
     # Millions of small containers, no reference cycles: the cyclic collector would only
     # traverse them again and again (a third of the build's time at 10k services).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with state.lock:  # one build at a time uses (and changes) the state
-            return state.update(catalogue, api_url)
-    finally:
-        if enabled:
-            gc.enable()
+    with cyclic_gc_paused(), state.lock:  # one build at a time uses (and changes) the state
+        return state.update(catalogue, api_url)
 
 
 def best_bets(catalogue: Catalogue, docs: dict[str, int]) -> dict[str, list]:

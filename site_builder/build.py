@@ -37,6 +37,7 @@ from jinja2 import TemplateError
 
 from catalogue import Catalogue, RecordError, urls
 from catalogue.linking import link_copies, unlink_with_copies
+from catalogue.memory import cyclic_gc_paused
 
 from . import publish, pwa
 from .compress import TEXT_EXTENSIONS, PortalCompressor
@@ -139,21 +140,25 @@ def build_portal(
             partial, recycled = publish.start_build(out_dir), None
         job = None
         try:
-            job = BuildJob(
-                Site(catalogue, site_url, search_log_url, feedback_url),
-                partial,
-                theme_dir,
-                previous=previous,
-                previous_manifest=previous_manifest,
-                jobs=jobs,
-                recycled=recycled,
-            )
-            phase("start")
-            job.write_assets(catalogue, search, search_api)
-            phase("assets+search")
+            # The page list, fingerprints and sitemaps: hundreds of thousands of small objects at
+            # national scale and no cycles (rendering, which may make some, keeps the collector).
+            with cyclic_gc_paused():
+                job = BuildJob(
+                    Site(catalogue, site_url, search_log_url, feedback_url),
+                    partial,
+                    theme_dir,
+                    previous=previous,
+                    previous_manifest=previous_manifest,
+                    jobs=jobs,
+                    recycled=recycled,
+                )
+                phase("start")
+                job.write_assets(catalogue, search, search_api)
+                phase("assets+search")
             run_pelican(job, theme_dir, site_url)
             phase("pages")
-            job.write_extras()
+            with cyclic_gc_paused():
+                job.write_extras()
             phase("extras")
             final = publish.finish_build(partial, job.manifest())
             job.remember_digests()
