@@ -37,6 +37,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from catalogue.linking import link_with_copies, unlink_with_copies
+
 PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
 PREVIOUS = ".previous"  # a symlink to the build served before the live one
@@ -146,11 +148,12 @@ def spares(out_dir: Path) -> list[Path]:
 
 
 def prepare_spares(out_dir: str | os.PathLike, wanted: int = 2, stop=lambda: False) -> int:
-    """Make spares until `wanted` exist, each a hard-linked copy of the live build; returns how many
-    were made. For an idle moment: it holds the build lock for each copy (about as long as an update
-    that finds no spare to recycle) and makes no further one once `stop()` is true (work arrived).
-    Two, because the first update recycles one and makes the full build the rollback target, and
-    the second finds the other."""
+    """Bring the spares there are up to the live build (_top_up), then make spares until `wanted`
+    exist, each a hard-linked copy of the live build; returns how many were made. For an idle
+    moment: it holds the build lock for each copy (about as long as an update that finds no spare
+    to recycle) and makes no further one once `stop()` is true (work arrived). Two, because the
+    first update recycles one and makes the full build the rollback target, and the second finds
+    the other."""
     out_dir = Path(out_dir).absolute()
     made = 0
     with build_lock(out_dir):
@@ -158,6 +161,14 @@ def prepare_spares(out_dir: str | os.PathLike, wanted: int = 2, stop=lambda: Fal
         manifest = read_manifest(live)
         if live is None or live.parent != builds_dir(out_dir) or not manifest:
             return 0  # not one of our builds (a plain folder from an older set-up), or unknown content
+        # Only those no server can still be answering from (see recyclable_build).
+        deadline = time.time() - reuse_after(len(manifest.get("pages", ())))
+        for spare in spares(out_dir):
+            if stop():
+                return made
+            retired = retired_at(spare)
+            if retired is not None and retired <= deadline:
+                _top_up(spare, live, manifest, stop)
         while len(spares(out_dir)) < wanted and not stop():
             partial = builds_dir(out_dir) / f"{SPARE}{secrets.token_hex(3)}{PARTIAL}"
             link = _linker(stop, STOP_CHECK_FILES)
@@ -199,6 +210,41 @@ def _linker(stop, every: int = 200):
 
     link.copied = copied
     return link
+
+
+def _top_up(spare: Path, live: Path, manifest: dict, stop) -> None:
+    """Bring `spare` towards the live build while idle: link the live pages it lacks (a copy
+    stopped part way, pages added since it was retired) and replace those that differ, so the
+    update that recycles it has little left to do. Its manifest follows what it holds; its time
+    (since when it is retired) is kept. Stops, keeping what it did, once `stop()` is true."""
+    held = read_manifest(spare)
+    pages = held.get("pages")
+    if pages is None:
+        return
+    live_pages = manifest.get("pages", {})
+    differing = [page for page, fingerprint in live_pages.items() if pages.get(page) != fingerprint]
+    if not differing:
+        return
+    pages = dict(pages)
+    made_dirs: set[str] = set()
+    for number, page in enumerate(differing):
+        if number and number % STOP_CHECK_FILES == 0 and stop():
+            break
+        target = os.path.join(spare, page)
+        if pages.pop(page, None) is not None:
+            unlink_with_copies(target)  # its old version, or the part of it a stopped copy made
+        folder = os.path.dirname(target)
+        if folder not in made_dirs:
+            os.makedirs(folder, exist_ok=True)
+            made_dirs.add(folder)
+        if link_with_copies(os.path.join(live, page), target):
+            pages[page] = live_pages[page]
+    path = manifest_path(spare)
+    retired = path.stat()
+    temporary = path.with_name(f".link-{secrets.token_hex(4)}.json")
+    temporary.write_text(json.dumps({**held, "pages": pages}, sort_keys=True), encoding="utf-8")
+    os.utime(temporary, ns=(retired.st_atime_ns, retired.st_mtime_ns))
+    os.replace(temporary, path)
 
 
 def _keep_partial_spare(partial: Path, manifest: dict, copied: set[str]) -> bool:

@@ -329,6 +329,46 @@ def test_a_spare_stopped_part_way_is_recycled_into_the_same_portal_as_a_full_bui
     assert kinds == {"part", "whole", "none"}  # every case was met
 
 
+def test_when_idle_a_partial_spare_is_topped_up_and_the_update_that_recycles_it_links_little(
+    catalogue, live, tmp_path, monkeypatch
+):
+    """A copy stopped part way is completed later, while idle, from the build live then (pages
+    that changed meanwhile replaced): the update that recycles it has almost nothing to link."""
+    from site_builder import build as build_module
+    from site_builder import publish
+
+    monkeypatch.setattr(publish, "STOP_CHECK_FILES", 1)
+    assert prepare_spares(live, 1, stop=stop_after(120)) == 1
+    (spare,) = spares(live)
+    assert len(publish.read_manifest(spare)["pages"]) < len(publish.read_manifest(live.resolve())["pages"])
+    retired = publish.manifest_path(spare).stat().st_mtime_ns
+    # a publish recycles nothing (the spare is its only one, and it is kept for later), then idle
+    changed = edited(catalogue, 2)
+    monkeypatch.setattr(publish, "recyclable_build", lambda out_dir, pages: None)
+    build_portal(changed, live, SITE_URL, search=False)
+    monkeypatch.undo()
+    live_pages = publish.read_manifest(live.resolve())["pages"]
+    assert prepare_spares(live, 1) == 0  # the one spare there is, brought up to date
+    assert publish.read_manifest(spare)["pages"] == live_pages
+    assert publish.manifest_path(spare).stat().st_mtime_ns == retired  # still "retired long ago"
+
+    linked = []
+    link_pages = build_module.refresh_pages
+
+    def counting(previous, build_dir, stale, gone, link):
+        linked.extend(link)
+        return link_pages(previous, build_dir, stale, gone, link)
+
+    monkeypatch.setattr(build_module, "refresh_pages", counting)
+    changed = edited(changed, 3)
+    report = build_portal(changed, live, SITE_URL, search=False)
+    assert report.recycled == spare.name
+    assert len(linked) < 20, len(linked)
+    full = tmp_path / "full" / "portal"
+    build_portal(changed, full, SITE_URL, reuse=False, search=False)
+    assert snapshot(live)["files"] == snapshot(full)["files"]
+
+
 def test_a_template_edited_in_place_shows_in_the_next_build_of_the_same_process(catalogue, tmp_path):
     # The publish worker keeps compiled templates between builds; an edit to the theme must not be
     # hidden by them.
