@@ -654,7 +654,7 @@ class Site:
             return [self._az_page(urls.ALL_SERVICES, "", letters, list(groups.items()))]
 
         def page(url: str, current: str, letters: list, services: list, initials: tuple) -> Page:
-            return self._az_page(url, current, letters, [(current, services)] if current else [], initials)
+            return self._az_page(url, current, letters, [(current, services)] if services else [], initials)
 
         return initial_pages(urls.ALL_SERVICES, urls.az_letter, self.services_by_title, page, AZ_PAGE_LIMIT)
 
@@ -762,6 +762,10 @@ def initial_pages(index_url: str, letter_url, services: list[Service], page, lim
     pages = [page(index_url, "", letters, [], ("initials", tuple(letters)))]
     initials = ("initials", tuple(groups))
     pages += [page(letter_url(letter), letter, letters, items, initials) for letter, items in groups.items()]
+    # An initial split by its next letters keeps its own address, a page that points to its parts:
+    # a link to /abjad/p/ made before the list grew past the limit still leads to P's services.
+    split = dict.fromkeys(letter[0] for letter in groups if len(letter) > 1)
+    pages += [page(letter_url(initial), initial, letters, [], initials) for initial in split]
     return pages
 
 
