@@ -476,6 +476,8 @@ class _IndexState:
         self.files: dict[str, bytes] = {}
         self.indices: tuple = ((), ())  # the OPD and category slugs that card indices refer to
         self.digest: str | None = None  # of the files as the last build left them
+        # the OPDs, categories and life events the last update's documents were made with
+        self.context: tuple[dict, ...] = ({}, {}, {})
 
     # ------------------------------------------------------------ analysis
     def analyse(self, name: str, text: str) -> _FieldTerms:
@@ -726,10 +728,23 @@ class _IndexState:
         card_shift = key_bits - (card_files.bit_length() - 1)
 
         touched: set[str] = set()  # stems and words whose postings or presence changed
+        # When they are the very same records as last time, a service that is the same object as
+        # last time has the same document: one check, not a tuple of its records per service
+        # (at 50,000 services ~0.1 s of every update).
+        context = (catalogue.opds, catalogue.categories, catalogue.life_events)
+        same_context = not cards_reindexed and all(
+            len(before) == len(now) and all(before.get(key) is record for key, record in now.items())
+            for before, now in zip(self.context, context, strict=True)
+        )
         gone = [s for s in self.documents if s not in services]
         again: list[tuple | None] = []  # services to analyse anew: (id, deps, fields or None, card)
         recarded: list[str] = []
+        documents = self.documents
         for service_id, service in services.items():
+            if same_context:
+                doc = documents.get(service_id)
+                if doc is not None and doc.deps[0] is service and doc.key == keys[service_id]:
+                    continue
             deps = (
                 service,
                 catalogue.opds.get(service.opd),
@@ -777,6 +792,7 @@ class _IndexState:
             dirty_cards.add(key >> card_shift)
         for service_id in recarded:
             dirty_cards.add(self.documents[service_id].key >> card_shift)
+        self.context = tuple(dict(table) for table in context)  # once every document is up to date
 
         before = dict(self.files)
         hashes = self.hashes
