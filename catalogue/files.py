@@ -52,6 +52,18 @@ KINDS: tuple[tuple[type[Record], str, str], ...] = (
 VOCABULARY = (SearchTerm, BestBet)
 
 
+# Each kind of record's table in a Catalogue (a national catalogue adds 150,000 services).
+_TABLES = {
+    Opd: "opds",
+    App: "apps",
+    Category: "categories",
+    LifeEvent: "life_events",
+    Service: "services",
+    SearchTerm: "search_terms",
+    BestBet: "best_bets",
+}
+
+
 @dataclass
 class Catalogue:
     """All records of a catalogue, keyed by slug/id, each with the file it came from."""
@@ -68,22 +80,15 @@ class Catalogue:
     sources: dict[tuple[type, str], str] = field(default_factory=dict, repr=False)
 
     def table(self, cls: type[Record]) -> dict[str, Record]:
-        return {
-            Opd: self.opds,
-            App: self.apps,
-            Category: self.categories,
-            LifeEvent: self.life_events,
-            Service: self.services,
-            SearchTerm: self.search_terms,
-            BestBet: self.best_bets,
-        }[cls]
+        return getattr(self, _TABLES[cls])
 
     def add(self, record: Record, file: str) -> None:
-        table = self.table(type(record))
-        if record.key in table:
-            raise RecordError(file, record.key, record.KEY, "id ganda: sudah dipakai rekaman lain.")
-        table[record.key] = record
-        self.sources[(type(record), record.key)] = file
+        table = getattr(self, _TABLES[type(record)])
+        key = record.key
+        if key in table:
+            raise RecordError(file, key, record.KEY, "id ganda: sudah dipakai rekaman lain.")
+        table[key] = record
+        self.sources[(type(record), key)] = file
 
     def source(self, record: Record) -> str:
         return self.sources.get((type(record), record.key), "?")

@@ -15,6 +15,9 @@ The result equals `published_catalogue()` (a test).
 
 from __future__ import annotations
 
+from django.db.models import CharField
+from django.db.models.functions import Cast
+
 from catalogue import Catalogue, Service
 from cms.links.health import with_link_health
 from cms.services.exporting import live_service_record, published_parts
@@ -52,11 +55,17 @@ class LiveCatalogue:
             self._linking.clear()
             self._context_key = context_key
 
+        # The dates as the database's text: they only tell a changed row from an unchanged one,
+        # and converting 50,000 of them to datetimes took 0.25 s of every update.
         rows = list(
             ServicePage.objects.live()
             .public()
             .order_by("slug")
-            .values_list("pk", "slug", "path", "last_published_at", "latest_revision_id", "last_reviewed")
+            .annotate(
+                published_at=Cast("last_published_at", CharField()),
+                reviewed=Cast("last_reviewed", CharField()),
+            )
+            .values_list("pk", "slug", "path", "published_at", "latest_revision_id", "reviewed")
         )
         # A description's links to other pages become their portal URLs, or lose their target
         # when that page is not live: when the live pages change, re-export the linking services.
