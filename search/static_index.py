@@ -535,12 +535,7 @@ class _IndexState:
         terms = tuple(self._take_terms(item) for item in named)
         body_terms = tuple(self._take_terms((BODY, text)) for text in segments)
         describing: dict[str, float] | None = None
-        forms: dict[str, str] = {}
-        stem_of = self.form_stem.__getitem__
-        for field_terms in body_terms + terms:
-            # a text already in the index: its forms' stems are the state's
-            form_stems = field_terms.form_stems or map(stem_of, field_terms.form_keys)
-            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
+        forms = self._forms_of(body_terms + terms)
         # the body: its segments' terms counted together
         counts = Counter(itertools.chain.from_iterable(segment.sequence for segment in body_terms))
         body = _saturated(BODY, sum(segment.length for segment in body_terms), counts.items())
@@ -558,6 +553,25 @@ class _IndexState:
         for stem, b in body.items():
             entries[stem] = get(stem, 0) | (round(b * SCORE_SCALE) or 1)
         return _Document(key, deps, terms, body_terms, card), entries, forms
+
+    def _forms_of(self, fields) -> dict[str, str]:
+        """{surface form: stem} of `fields`, a later field's stem winning."""
+        forms: dict[str, str] = {}
+        stem_of = self.form_stem.__getitem__
+        for field_terms in fields:
+            # a text already in the index: its forms' stems are the state's
+            form_stems = field_terms.form_stems or map(stem_of, field_terms.form_keys)
+            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
+        return forms
+
+    @staticmethod
+    def _settle(fields) -> None:
+        """After their service's forms are counted in: their forms' stems are in form_stem now,
+        and a text only one service has is slimmed."""
+        for field_terms in fields:
+            field_terms.form_stems = None
+            if field_terms.users == 1:
+                field_terms.slim()
 
     def _set(self, stem: str, key: int, packed: int | None, touched: set) -> None:
         """One posting in, changed or out; `touched` learns the stem when its stored list changes."""
@@ -642,10 +656,7 @@ class _IndexState:
                 for stem, packed in entries.items():
                     self._set(stem, doc.key, packed, touched)
             self._add_forms(doc.all_terms(), forms, touched)
-            for terms in doc.all_terms():  # their forms' stems are in form_stem now
-                terms.form_stems = None
-                if terms.users == 1:
-                    terms.slim()
+            self._settle(doc.all_terms())
             self.documents[service_id] = doc
             self.by_key[doc.key] = service_id
         elif old is not None:
@@ -678,13 +689,12 @@ class _IndexState:
         terms = list(doc.terms)
         for i in changed:
             terms[i] = self._take_terms(named[i])
+        after = [terms[i] for i in changed]
         for field_terms in [*before, *terms]:  # a slimmed one: analysed again (a short text)
             self._full(field_terms)
         scores = [field_terms.scored(name) for (name, _text), field_terms in zip(named, terms, strict=True)]
         key = doc.key
-        for stem in set().union(
-            *(field_terms.stems for field_terms in [*before, *(terms[i] for i in changed)])
-        ):
+        for stem in set().union(*(field_terms.stems for field_terms in [*before, *after])):
             d = None
             for field_scores in scores:  # added up in field order, as _document does
                 score = field_scores.get(stem)
@@ -695,18 +705,10 @@ class _IndexState:
             if d is not None:
                 packed |= (round(d * SCORE_SCALE) or 1) << 16
             self._set(stem, key, packed or None, touched)
-        forms: dict[str, str] = {}
-        for i in changed:
-            field_terms = terms[i]
-            form_stems = field_terms.form_stems or map(self.form_stem.__getitem__, field_terms.form_keys)
-            forms.update(zip(field_terms.form_keys, form_stems, strict=True))
-        self._add_forms([terms[i] for i in changed], forms, touched)
+        self._add_forms(after, self._forms_of(after), touched)
         self._remove_forms(before, touched)
         doc.terms = tuple(terms)
-        for field_terms in doc.terms:
-            field_terms.form_stems = None
-            if field_terms.users == 1:
-                field_terms.slim()
+        self._settle(doc.terms)
         for field_terms in before:
             self._drop_terms(field_terms)
         return True

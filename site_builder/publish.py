@@ -37,7 +37,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalogue.linking import link_with_copies, unlink_with_copies
+from catalogue.linking import COPIES, unlink_with_copies
+
+from .files import link_page
 
 PARTIAL = ".partial"
 TRASH = ".trash-"  # retired builds waiting to be deleted
@@ -194,7 +196,7 @@ class _Stopped(Exception):
     """Work arrived while a spare was being copied."""
 
 
-def _linker(stop, every: int = 200):
+def _linker(stop, every: int):
     """os.link that asks `stop()` every `every` files: a copy takes 1.5 s at 10,000 services, and a
     publish arriving meanwhile should not wait for it. `link.copied` holds the files linked."""
     count = 0
@@ -226,18 +228,13 @@ def _top_up(spare: Path, live: Path, manifest: dict, stop) -> None:
     if not differing:
         return
     pages = dict(pages)
-    made_dirs: set[str] = set()
+    made_dirs: set[Path] = set()
     for number, page in enumerate(differing):
         if number and number % STOP_CHECK_FILES == 0 and stop():
             break
-        target = os.path.join(spare, page)
         if pages.pop(page, None) is not None:
-            unlink_with_copies(target)  # its old version, or the part of it a stopped copy made
-        folder = os.path.dirname(target)
-        if folder not in made_dirs:
-            os.makedirs(folder, exist_ok=True)
-            made_dirs.add(folder)
-        if link_with_copies(os.path.join(live, page), target):
+            unlink_with_copies(spare / page)  # its old version, or the part of it a stopped copy made
+        if link_page(live, spare, page, made_dirs):
             pages[page] = live_pages[page]
     path = manifest_path(spare)
     retired = path.stat()
@@ -258,7 +255,7 @@ def _keep_partial_spare(partial: Path, manifest: dict, copied: set[str]) -> bool
     have = {path[len(root) :] for path in copied}
     pages = {}
     for page, fingerprint in manifest.get("pages", {}).items():
-        parts = [name in have for name in (page, f"{page}.br", f"{page}.gz")]
+        parts = [name in have for name in (page, *(f"{page}{suffix}" for suffix in COPIES))]
         if any(parts):
             pages[page] = fingerprint if all(parts) else ""
     if not pages:
