@@ -17,7 +17,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, connections, router, transaction
 
 logger = logging.getLogger(__name__)
 WITA = ZoneInfo("Asia/Makassar")
@@ -33,6 +33,8 @@ class _Sums:
     tops: Counter = field(default_factory=Counter)
 
 
+SUMMED_FIELDS = ("searches", "zero_results", "opens", "opens_by_rank", "opened_services", "top_services")
+ROWS_PER_STATEMENT = 500
 _lock = threading.Lock()
 _pending: dict[tuple[date, str], _Sums] = defaultdict(_Sums)
 _flusher: threading.Thread | None = None
@@ -86,8 +88,6 @@ def _run() -> None:
 
 def flush() -> int:
     """Write what is pending; returns how many rows were touched."""
-    from .models import SearchDay
-
     with _lock:
         batch = dict(_pending)
         _pending.clear()
@@ -97,17 +97,9 @@ def flush() -> int:
         for attempt in range(3):
             try:
                 with transaction.atomic():
-                    for (day, query), sums in sorted(batch.items()):
-                        row, _ = SearchDay.objects.select_for_update().get_or_create(day=day, query=query)
-                        row.searches += sums.searches
-                        row.zero_results += sums.zero_results
-                        row.opens += sums.opens
-                        row.opens_by_rank = dict(Counter(row.opens_by_rank) + sums.ranks)
-                        row.opened_services = dict(Counter(row.opened_services) + sums.services)
-                        row.top_services = dict(Counter(row.top_services) + sums.tops)
-                        row.save()
+                    _write(batch)
                 break
-            except IntegrityError:  # another process created the same row: read it and add again
+            except IntegrityError:  # another process created one of the rows: read them and add again
                 if attempt == 2:
                     raise
     except Exception:
@@ -122,6 +114,59 @@ def flush() -> int:
                 mine.tops.update(sums.tops)
         raise
     return len(batch)
+
+
+def _write(batch: dict[tuple[date, str], _Sums]) -> None:
+    """Add the sums to their rows: a few statements per ROWS_PER_STATEMENT queries, not two per query.
+
+    This runs in a thread of a process that serves the portal on its event loop: Python work here
+    holds the interpreter lock the loop needs, so the ORM's per-row cost (0.6 ms a query, one
+    get-or-create and one save each) would hold pages up for as long as a flush lasts.
+    """
+    from .models import SearchDay
+
+    keys = sorted(batch)
+    for start in range(0, len(keys), ROWS_PER_STATEMENT):
+        chunk = keys[start : start + ROWS_PER_STATEMENT]
+        stored = SearchDay.objects.select_for_update().filter(
+            day__in={day for day, _ in chunk}, query__in={query for _, query in chunk}
+        )
+        rows = {(row.day, row.query): row for row in stored.order_by("day", "query")}  # locked in one order
+        created, changed = [], []
+        for key in chunk:
+            row = rows.get(key)
+            if row is None:
+                row = SearchDay(day=key[0], query=key[1])
+                created.append(row)
+            else:
+                changed.append(row)
+            sums = batch[key]
+            row.searches += sums.searches
+            row.zero_results += sums.zero_results
+            row.opens += sums.opens
+            row.opens_by_rank = dict(Counter(row.opens_by_rank) + sums.ranks)
+            row.opened_services = dict(Counter(row.opened_services) + sums.services)
+            row.top_services = dict(Counter(row.top_services) + sums.tops)
+        SearchDay.objects.bulk_create(created)
+        _update(SearchDay, changed)
+
+
+def _update(model, rows: list) -> None:
+    """UPDATE each row's SUMMED_FIELDS in one executemany (Django's bulk_update builds a CASE
+    expression per row and field, which costs more than the get-or-create it replaces)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    fields = [model._meta.get_field(name) for name in SUMMED_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _flush_at_exit() -> None:

@@ -199,3 +199,23 @@ def test_an_opd_editor_sees_queries_to_their_services_and_every_zero_result_quer
     assert "data-report-scope" not in client.get("/admin/reports/pencarian-warga/").content.decode()
     unopened = report_csv(client, "tidak-dibuka").splitlines()[1:]
     assert sorted(line.split(",")[0] for line in unopened) == ["akta lahir", "nomor pajak"]
+
+
+def test_a_flush_adds_to_the_days_rows_in_a_few_statements(django_assert_max_num_queries):
+    """The flush runs beside the portal's event loop: a statement or two per query held pages up."""
+    for i in range(120):
+        aggregate.add(f"kueri {i}", i % 3, None, None, "ktp-el" if i % 3 else None)
+    with django_assert_max_num_queries(8):
+        assert aggregate.flush() == 120
+    for i in range(120):
+        aggregate.add(f"kueri {i}", 2, 1 + i % 2, "ktp-el")
+    aggregate.add("kueri 0", 0, None, None)
+    aggregate.add("baru", 0, None, None)
+    with django_assert_max_num_queries(8):
+        assert aggregate.flush() == 121
+    first, second = SearchDay.objects.get(query="kueri 0"), SearchDay.objects.get(query="kueri 1")
+    assert (first.searches, first.zero_results, first.opens, first.opens_by_rank) == (2, 2, 1, {"1": 1})
+    assert (first.opened_services, first.top_services) == ({"ktp-el": 1}, {})
+    assert (second.searches, second.zero_results, second.opens, second.opens_by_rank) == (1, 0, 1, {"2": 1})
+    assert (second.opened_services, second.top_services) == ({"ktp-el": 1}, {"ktp-el": 1})
+    assert SearchDay.objects.count() == 121
