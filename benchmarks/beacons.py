@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,6 +95,15 @@ delay = function()  -- visitors do not search in lock-step: a random pause, INTE
 end
 """
 
+# --control: the same clients at the same pace ask for the portal's smallest file instead (the
+# cheapest answer the server has): what any requests at that rate do to the pages on this machine.
+CONTROL = "/robots.txt"
+CONTROL_LUA = """
+delay = function()
+  return math.random(0, 2 * INTERVAL_MS)
+end
+"""
+
 
 def percentile_ms(output: str, label: str) -> float:
     match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
@@ -121,12 +131,31 @@ def background_wrk(port: int, args, clients: int, lua: Path, path: str) -> subpr
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
 
 
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far, per state (the first line of /proc/stat, in ticks)."""
+    return [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+
+
+def child_cpu_seconds() -> float:
+    """CPU seconds (user + system) of the finished client processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_busy(before: list[int], after: list[int]) -> float:
+    """The share of the machine's CPUs busy between two readings (idle and iowait count as free)."""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return 1 - (spent[3] + spent[4]) / sum(spent)
+
+
 def rate_and_errors(output: str) -> tuple[float, int]:
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return requests_per_second(output), int(bad.group(1)) if bad else 0
 
 
-def run(port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: bool = False) -> dict:
+def run(
+    port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: bool = False, path: str = BEACON
+) -> dict:
     page = [
         "wrk",
         "-t1",
@@ -147,7 +176,7 @@ def run(port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: 
                 f"-d{args.seconds}s",
                 "-s",
                 str(lua),
-                f"http://127.0.0.1:{port}{BEACON}",
+                f"http://127.0.0.1:{port}{path}",
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -155,14 +184,21 @@ def run(port: int, args, beacons: bool, lua: Path, feedback_lua: Path, answers: 
     feedback = None
     if answers:
         feedback = background_wrk(port, args, args.feedback_clients, feedback_lua, FEEDBACK)
+    before, children = cpu_times(), child_cpu_seconds()
     result = subprocess.run(page, capture_output=True, text=True, check=True).stdout
+    busy = cpu_busy(before, cpu_times())
+    page_client_cpu = child_cpu_seconds() - children
     figures = {
         "p50": percentile_ms(result, "50%"),
         "p99": percentile_ms(result, "99%"),
         "rps": requests_per_second(result),
+        "busy": busy,
+        "page client cpu": page_client_cpu,
     }
     if beacon is not None:
+        children = child_cpu_seconds()
         out, _ = beacon.communicate()
+        figures["beacon client cpu"] = child_cpu_seconds() - children
         figures["beacons/s"] = requests_per_second(out)
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         figures["beacon errors"] = int(bad.group(1)) if bad else 0
@@ -192,6 +228,11 @@ def main() -> None:
         choices=["app", "nginx"],
         default="app",
         help="who answers the clients: gunicorn alone (make run) or nginx in front of it (deploy/)",
+    )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help=f"a third run per round: the same clients at the same pace GET {CONTROL} instead of reporting",
     )
     parser.add_argument("--feedback-clients", type=int, default=0, help="also post page-feedback answers")
     parser.add_argument(
@@ -226,6 +267,8 @@ def main() -> None:
         lua = tmp / "post.lua"
         lua.write_text(POST_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
         (tmp / "pace.lua").write_text(f"delay = function() return {args.page_pause_ms} end\n")
+        control_lua = tmp / "control.lua"
+        control_lua.write_text(CONTROL_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
         feedback_lua = tmp / "feedback.lua"
         feedback_lua.write_text(FEEDBACK_LUA.replace("INTERVAL_MS", str(args.beacon_interval_ms)))
         os.environ.update(
@@ -265,6 +308,21 @@ def main() -> None:
                 runs["loaded"].append(run(port, args, True, lua, feedback_lua))
                 if args.feedback_clients:
                     runs.setdefault("answers", []).append(run(port, args, True, lua, feedback_lua, True))
+                if args.control:
+                    control = run(port, args, True, control_lua, feedback_lua, path=CONTROL)
+                    runs.setdefault("control", []).append(control)
+                alone, loaded = runs["alone"][-1], runs["loaded"][-1]
+                if args.control:
+                    control_p99 = runs["control"][-1]["p99"]
+                    print(f"  round {len(runs['alone'])}: control p99 {control_p99:.2f} ms", flush=True)
+                print(
+                    f"  round {len(runs['alone'])}: p99 {alone['p99']:.2f} → {loaded['p99']:.2f} ms"
+                    f" ({loaded['p99'] / alone['p99']:.2f}×),"
+                    f" CPUs busy {alone['busy']:.0%} → {loaded['busy']:.0%};"
+                    f" clients' CPU s: pages {alone['page client cpu']:.1f} →"
+                    f" {loaded['page client cpu']:.1f}, beacons {loaded['beacon client cpu']:.1f}",
+                    flush=True,
+                )
         finally:
             if nginx is not None:
                 stop(nginx)
@@ -324,6 +382,15 @@ def main() -> None:
             f"stored: {stored} answers, {comments} comments"
         )
         print(f"p99 ratio with/without feedback answers (beacons in both): {both['p99'] / loaded['p99']:.3f}")
+    if args.control:
+        figures = ("p50", "p99", "rps", "beacons/s")
+        control = {k: statistics.median(r[k] for r in runs["control"]) for k in figures}
+        print(
+            f"  control, the same clients GET {CONTROL} instead: p50 {control['p50']:.2f} ms"
+            f"  p99 {control['p99']:.2f} ms  {control['rps']:.0f} req/s;"
+            f" {control['beacons/s']:.0f} requests/s"
+        )
+        print(f"p99 ratio with/without the control requests: {control['p99'] / alone['p99']:.3f}")
     print(f"p99 ratio with/without beacons: {loaded['p99'] / alone['p99']:.3f} (goal: at most 1.10)")
 
 
