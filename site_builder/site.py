@@ -762,10 +762,11 @@ def initial_pages(index_url: str, letter_url, services: list[Service], page, lim
     pages = [page(index_url, "", letters, [], ("initials", tuple(letters)))]
     initials = ("initials", tuple(groups))
     pages += [page(letter_url(letter), letter, letters, items, initials) for letter, items in groups.items()]
-    # An initial split by its next letters keeps its own address, a page that points to its parts:
-    # a link to /abjad/p/ made before the list grew past the limit still leads to P's services.
-    split = dict.fromkeys(letter[0] for letter in groups if len(letter) > 1)
-    pages += [page(letter_url(initial), initial, letters, [], initials) for initial in split]
+    # A group split by its next letters keeps its own address, a page that points to its parts: a
+    # link to /abjad/p/ or /abjad/pen/ made before the list grew past the limit still leads to
+    # those services. Every shorter prefix of a group may have been a group in a smaller list.
+    split = dict.fromkeys(group[:end] for group in groups for end in range(1, len(group)))
+    pages += [page(letter_url(p), p, letters, [], initials) for p in split if p not in groups]
     return pages
 
 

@@ -165,20 +165,20 @@ def test_a_big_catalogue_gets_a_page_per_initial_for_a_to_z_and_big_categories(
         assert titles == sorted(titles, key=str.casefold)
         assert sorted(titles) == sorted(s.title for s in expected)
         assert any(len(h.rstrip("/").rsplit("/", 1)[1]) > 1 for h in letter_links if "lainnya" not in h)
-        # a split initial keeps its own address (links made before the split): a page of its parts
-        split = {}
-        for href in letter_links:
-            group = href.rstrip("/").rsplit("/", 1)[1]
-            if len(group) > 1 and group != "lainnya":
-                split.setdefault(group[0], []).append(href)
-        assert split
-        for initial, hrefs in split.items():
-            href = re.sub(r"[^/]+/$", f"{initial}/", hrefs[0])
-            initial_page = page(out, href)
-            assert f"berawalan {initial.upper()}" in initial_page.select_one("h1").get_text()
-            assert [a["href"] for a in initial_page.select("nav.letters a")] == letter_links
-            assert "dibagi lagi menurut huruf berikutnya" in initial_page.select_one("main").get_text()
-            assert not initial_page.select("ul.az a, ul.cards > li > a")
+        # a split group keeps its own address (links made before the split): a page of its parts,
+        # and so does every shorter prefix of a group (a group of its own in a smaller list)
+        groups = {href.rstrip("/").rsplit("/", 1)[1] for href in letter_links} - {"lainnya"}
+        prefixes = {group[:end] for group in groups for end in range(1, len(group))} - groups
+        assert any(len(prefix) > 1 for prefix in prefixes), prefixes
+        for prefix in prefixes:
+            href = re.sub(r"[^/]+/$", f"{prefix}/", letter_links[0])
+            prefix_page = page(out, href)
+            label = site.initial_label(prefix.upper())
+            assert f"berawalan {label}" in prefix_page.select_one("h1").get_text()
+            assert [a["href"] for a in prefix_page.select("nav.letters a")] == letter_links
+            hint = prefix_page.select_one("main").get_text()
+            assert f"berawalan {label} dibagi lagi menurut huruf berikutnya" in hint
+            assert not prefix_page.select("ul.az a, ul.cards > li > a")
             assert f"<loc>{SITE_URL}{href}</loc>" in sitemap
 
     # Retitled to a new initial: it moves to that initial's page, and the pages of initials it
