@@ -219,3 +219,41 @@ def test_a_flush_adds_to_the_days_rows_in_a_few_statements(django_assert_max_num
     assert (second.searches, second.zero_results, second.opens, second.opens_by_rank) == (1, 0, 1, {"2": 1})
     assert (second.opened_services, second.top_services) == ({"ktp-el": 1}, {"ktp-el": 1})
     assert SearchDay.objects.count() == 121
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_thread_keeps_its_connection_and_opens_a_new_one_after_a_failure(monkeypatch):
+    import threading
+
+    from django.db import DatabaseError, connection
+
+    connections_seen, closed = [], []
+    real_write = aggregate._write
+    real_close_all = aggregate.connections.close_all
+
+    def close_all():  # SQLite's in-memory test database ignores a close: count the calls
+        closed.append(len(connections_seen))
+        real_close_all()
+
+    monkeypatch.setattr(aggregate.connections, "close_all", close_all)
+
+    def broken_write(batch):
+        raise DatabaseError("the database went away")
+
+    def write_four_times():
+        try:
+            for failing in (False, False, True, False):
+                aggregate.add("ktp hilang", 1, None, None)
+                monkeypatch.setattr(aggregate, "_write", broken_write if failing else real_write)
+                aggregate.flush_keeping_connection()
+                connections_seen.append(connection.connection)
+        finally:
+            connection.close()  # the thread's own, kept open by design
+
+    writer = threading.Thread(target=write_four_times)  # the flush thread has its own connection
+    writer.start()
+    writer.join()
+    first, second, _after_failure, last = connections_seen
+    assert first is not None and second is first
+    assert closed == [2] and last is not None  # closed once, after the failed third flush
+    assert SearchDay.objects.get(query="ktp hilang").searches == 4  # the failed flush's count kept
