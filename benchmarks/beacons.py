@@ -311,10 +311,8 @@ def main() -> None:
                 if args.control:
                     control = run(port, args, True, control_lua, feedback_lua, path=CONTROL)
                     runs.setdefault("control", []).append(control)
+                    print(f"  round {len(runs['alone'])}: control p99 {control['p99']:.2f} ms", flush=True)
                 alone, loaded = runs["alone"][-1], runs["loaded"][-1]
-                if args.control:
-                    control_p99 = runs["control"][-1]["p99"]
-                    print(f"  round {len(runs['alone'])}: control p99 {control_p99:.2f} ms", flush=True)
                 print(
                     f"  round {len(runs['alone'])}: p99 {alone['p99']:.2f} → {loaded['p99']:.2f} ms"
                     f" ({loaded['p99'] / alone['p99']:.2f}×),"

@@ -83,7 +83,7 @@ class Catalogue:
         return getattr(self, _TABLES[cls])
 
     def add(self, record: Record, file: str) -> None:
-        table = getattr(self, _TABLES[type(record)])
+        table = self.table(type(record))
         key = record.key
         if key in table:
             raise RecordError(file, key, record.KEY, "id ganda: sudah dipakai rekaman lain.")

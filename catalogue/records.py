@@ -68,7 +68,6 @@ def iso_date_error(text: str) -> str | None:
 
 # Pure too, and asked for every service on every publish (check_references): ~0.1 s at 10,000.
 @functools.lru_cache(maxsize=1 << 18)
-@functools.lru_cache(maxsize=1 << 18)  # every update checks every service's link: mostly the same
 def deep_link_error(deep_link: str, app_base_url: str) -> str | None:
     """Why `deep_link` may not be used as the button into the app, or None when it may.
 

@@ -236,12 +236,8 @@ def _top_up(spare: Path, live: Path, manifest: dict, stop) -> None:
             unlink_with_copies(spare / page)  # its old version, or the part of it a stopped copy made
         if link_page(live, spare, page, made_dirs):
             pages[page] = live_pages[page]
-    path = manifest_path(spare)
-    retired = path.stat()
-    temporary = path.with_name(f".link-{secrets.token_hex(4)}.json")
-    temporary.write_text(json.dumps({**held, "pages": pages}, sort_keys=True), encoding="utf-8")
-    os.utime(temporary, ns=(retired.st_atime_ns, retired.st_mtime_ns))
-    os.replace(temporary, path)
+    retired = manifest_path(spare).stat()
+    write_manifest(spare, {**held, "pages": pages}, (retired.st_atime_ns, retired.st_mtime_ns))
 
 
 def _keep_partial_spare(partial: Path, manifest: dict, copied: set[str]) -> bool:
@@ -292,9 +288,20 @@ def read_manifest(build: Path | None) -> dict:
         return {}
 
 
+def write_manifest(build: Path, manifest: dict, times_ns: tuple[int, int] | None = None) -> None:
+    """Write `build`'s manifest in one rename; `times_ns` keeps the (atime, mtime) a spare's
+    manifest had: its mtime is when the spare was retired."""
+    path = manifest_path(build)
+    temporary = path.with_name(f".link-{secrets.token_hex(4)}.json")
+    temporary.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    if times_ns is not None:
+        os.utime(temporary, ns=times_ns)
+    os.replace(temporary, path)
+
+
 def finish_build(partial: Path, manifest: dict) -> Path:
     final = partial.with_name(partial.name.removesuffix(PARTIAL))
-    manifest_path(final).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    write_manifest(final, manifest)
     os.rename(partial, final)
     return final
 
