@@ -44,7 +44,7 @@ from .compress import TEXT_EXTENSIONS, PortalCompressor
 from .errors import BuildError
 from .files import link_page, refresh_pages, same_bytes
 from .fingerprints import BUILDER_VERSION, Fingerprints, remember_records
-from .rendering import PARALLEL_MIN_PAGES, compile_theme, render_pages, run_pelican
+from .rendering import PARALLEL_MIN_PAGES, Rendering, compile_theme, render_pages, run_pelican
 from .site import Page, Site
 from .theme import THEME_DIR, Assets, render, standalone_environment, write_theme_assets
 
@@ -153,10 +153,10 @@ def build_portal(
                     recycled=recycled,
                 )
                 phase("start")
-                job.write_assets(catalogue, search, search_api)
-                phase("assets+search")
-            run_pelican(job, theme_dir, site_url)
-            phase("pages")
+                job.write_theme(catalogue, search, search_api)
+                phase("assets")
+            run_pelican(job, theme_dir, site_url)  # the pages, and the search index meanwhile
+            phase("pages+search")
             with cyclic_gc_paused():
                 job.write_extras()
             phase("extras")
@@ -192,7 +192,6 @@ def build_portal(
 class _EarlyPages:
     """Pages put in place while the search index is built (see BuildJob._start_linking)."""
 
-    page_assets: dict  # the every-page assets assumed for their fingerprints
     future: Future  # of the paths linked from the live build
     pool: ProcessPoolExecutor | None  # None: done already, in this process
     kept: set[str]  # pages a recycled build already holds as they must be
@@ -225,45 +224,50 @@ class BuildJob:
             self.pages, self.theme_dir, (site.site_url, site.search_log_url, site.feedback_url)
         )
         self._early: _EarlyPages | None = None
+        self._to_render: list[int] = []  # indices of the pages known to change, but /cari/
+        self._search: tuple = (None, False, False)  # (catalogue, search index wanted, search API)
+        self._assumed: dict = {}  # the every-page assets, known before the search index
         self.recycled: dict[str, str] | None = recycled
 
     # ---------------------------------------------------------------- assets
-    def write_assets(self, catalogue: Catalogue, search: bool, search_api: bool = False) -> None:
+    def write_theme(self, catalogue: Catalogue, search: bool, search_api: bool = False) -> None:
+        """The theme's assets, and the pages that stay as they are put in place (in a forked
+        process when many) while the pages and the search index are made (write_pages)."""
+        self._search = (catalogue, search, search_api)
         if self.recycled is not None:
             self._clear_recycled()
         urls = write_theme_assets(self.theme_dir, self.build_dir)
         self.theme_urls = urls
         theme_scripts = [urls[name] for name in THEME_SCRIPTS if name in urls]
+        # Pages other than /cari/ do not depend on the search index, only on the every-page
+        # scripts, which are known before it.
+        self._assumed = {
+            "css": urls["santer.css"],
+            "page_scripts": [*theme_scripts, *(search_page_scripts() if search else [])],
+        }
         # A recycled build must lose its stale pages before anything is written.
-        early = (
-            self._start_linking(urls["santer.css"], search, theme_scripts)
-            if search or self.recycled is not None
-            else None
-        )
-        try:
-            # The live build lends its unchanged search index files (an update changes few of them).
-            lender = self.previous if self.previous_manifest else None
-            search_result = (
-                write_search_assets(catalogue, self.build_dir, lender, search_api=search_api)
-                if search
-                else {}
-            )
-        except BaseException:
-            if early and early.pool:
-                early.pool.shutdown(cancel_futures=True)
-            raise
-        self.assets = Assets(
-            css=urls["santer.css"],
-            search_scripts=tuple(search_result.get("scripts", ())),
-            page_scripts=(*theme_scripts, *search_result.get("page_scripts", ())),
-        )
-        if early:
-            self._early = early
+        if search or self.recycled is not None:
+            self._early = self._start_linking()
         compressor = PortalCompressor(assets=True)
         for url in urls.values():
             path = str(self.build_dir / url.lstrip("/"))
             with open(path, "rb") as fh:
                 compressor.compress_data(path, fh.read())
+
+    def _write_search(self) -> None:
+        """The search index (when wanted) and the assets every page refers to."""
+        catalogue, search, search_api = self._search
+        # The live build lends its unchanged search index files (an update changes few of them).
+        lender = self.previous if self.previous_manifest else None
+        result = (
+            write_search_assets(catalogue, self.build_dir, lender, search_api=search_api) if search else {}
+        )
+        theme_scripts = [self.theme_urls[name] for name in THEME_SCRIPTS if name in self.theme_urls]
+        self.assets = Assets(
+            css=self.theme_urls["santer.css"],
+            search_scripts=tuple(result.get("scripts", ())),
+            page_scripts=(*theme_scripts, *result.get("page_scripts", ())),
+        )
 
     # ---------------------------------------------------------------- pages
     def _clear_recycled(self) -> None:
@@ -283,11 +287,10 @@ class BuildJob:
             elif entry.name.removesuffix(".br").removesuffix(".gz") not in pages:
                 os.unlink(entry.path)
 
-    def _start_linking(self, css: str, search: bool = True, theme_scripts=()) -> _EarlyPages | None:
+    def _start_linking(self) -> _EarlyPages | None:
         """While the search index is built (CPU), link the unchanged pages (file system calls) in a
-        forked process: the two overlap on two cores. Pages other than /cari/ do not depend on the
-        index, only on the every-page scripts, which are known before it. None when there is little
-        to link.
+        forked process: the two overlap on two cores. Also notes the pages known to change
+        (`_to_render`), which write_pages renders meanwhile. None when there is nothing to link.
 
         A recycled build keeps its pages that are already as they must be, loses the others
         (and those no longer in the site), and links those unchanged since the live build:
@@ -295,38 +298,48 @@ class BuildJob:
         """
         lending = bool(self.previous and self.previous_manifest)
         recycling = self.recycled is not None
-        if not recycling and not (lending and len(self.pages) >= PARALLEL_MIN_PAGES):
-            return None
-        page_assets = {
-            "css": css,
-            "page_scripts": [*theme_scripts, *(search_page_scripts() if search else [])],
-        }
-        self.fingerprints = self._fingerprints(page_assets, None)
+        self.fingerprints = self._fingerprints(self._assumed, None)
         old = self.previous_manifest.get("pages", {}) if lending else {}
         kept: set[str] = set()
-        stale: list[str] = []
-        gone: list[str] = []
         if recycling:
             kept = {
                 path
                 for path, fingerprint in self.fingerprints.items()
                 if self.recycled.get(path) == fingerprint
             }
-            stale = [path for path in self.recycled if path not in kept]  # includes /cari/ (not yet known)
+        self._to_render = [
+            index
+            for index, page in enumerate(self.pages)
+            if page.path in self.fingerprints  # not /cari/ (not yet known)
+            and page.path not in kept
+            and old.get(page.path) != self.fingerprints[page.path]
+        ]
+        if not recycling and not (lending and len(self.pages) >= PARALLEL_MIN_PAGES):
+            return None
+        stale: list[str] = []
+        gone: list[str] = []
+        keep_folders: set[str] = set()
+        if recycling:
+            # Pages to render are replaced where they are (write_page unlinks first), not unlinked
+            # here: the two run at once.
+            rendering = {self.pages[index].path for index in self._to_render}
+            stale = [path for path in self.recycled if path not in kept and path not in rendering]
             site_paths = {page.path for page in self.pages}
             gone = [path for path in stale if path not in site_paths]
+            if gone:
+                keep_folders = {folder for path in rendering for folder in _folders_of(path)}
         unchanged = [
             path
             for path, fingerprint in self.fingerprints.items()
             if path not in kept and old.get(path) == fingerprint
         ]
-        args = (str(self.previous), str(self.build_dir), stale, gone, unchanged)
+        args = (str(self.previous), str(self.build_dir), stale, gone, unchanged, keep_folders)
         if len(stale) + len(unchanged) < PARALLEL_MIN_PAGES:
             done: Future = Future()
             done.set_result(refresh_pages(*args))
-            return _EarlyPages(page_assets, done, None, kept)
+            return _EarlyPages(done, None, kept)
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-        return _EarlyPages(page_assets, pool.submit(refresh_pages, *args), pool, kept)
+        return _EarlyPages(pool.submit(refresh_pages, *args), pool, kept)
 
     def _fingerprints(self, page_assets: dict, search_scripts: list[str] | None) -> dict[str, str]:
         return self._fingerprinter.of(page_assets, search_scripts)
@@ -340,12 +353,6 @@ class BuildJob:
         self.env = env
         for name in {page.template for page in self.pages}:
             env.get_template(name)
-        # The search scripts' names change with the index (every publish) but only the search
-        # page carries them (theme.render): they must not make every other page look changed.
-        page_assets = {"css": self.assets.css, "page_scripts": list(self.assets.page_scripts)}
-        if self._early and self._early.page_assets != page_assets:
-            self._undo_early_links()  # the every-page scripts were not what was assumed
-        self.fingerprints = self._fingerprints(page_assets, list(self.assets.search_scripts))
 
     def _early_links(self) -> set[str]:
         """The pages already in place: linked early, or kept in a recycled build."""
@@ -370,18 +377,47 @@ class BuildJob:
         self._early = None
 
     def write_pages(self) -> None:
-        old = self.previous_manifest.get("pages", {}) if self.previous else {}
-        linked = self._early_links()
-        self._early = None
-        queue = []
-        for index, page in enumerate(self.pages):
-            unchanged = old.get(page.path) == self.fingerprints[page.path]
-            if page.path in linked or (unchanged and self._link_previous(page.path)):
-                self.reused += 1
-            else:
-                queue.append(index)
-        self.rendered = len(queue)
-        render_pages(self, queue)
+        """The pages known to change render in forked processes while this one builds the search
+        index; then the search page, and the pages the early linking could not put in place."""
+        _, search, _ = self._search
+        early = self._to_render if search and self.jobs > 1 else []
+        rendering = None
+        if len(early) >= PARALLEL_MIN_PAGES:
+            assumed = Assets(css=self._assumed["css"], page_scripts=tuple(self._assumed["page_scripts"]))
+            rendering = Rendering(self, early, assumed)
+        try:
+            self._write_search()
+            # The search scripts' names change with the index (every publish) but only the search
+            # page carries them (theme.render): they must not make every other page look changed.
+            page_assets = {"css": self.assets.css, "page_scripts": list(self.assets.page_scripts)}
+            if page_assets != self._assumed:  # the every-page scripts were not what was assumed
+                if self._early:
+                    self._undo_early_links()
+                if rendering:
+                    rendering.wait()  # and rendered again below
+                    rendering = None
+            self.fingerprints = self._fingerprints(page_assets, list(self.assets.search_scripts))
+            old = self.previous_manifest.get("pages", {}) if self.previous else {}
+            linked = self._early_links()
+            self._early = None
+            done = set(early) if rendering else set()
+            queue = []
+            for index, page in enumerate(self.pages):
+                if index in done:
+                    continue
+                unchanged = old.get(page.path) == self.fingerprints[page.path]
+                if page.path in linked or (unchanged and self._link_previous(page.path)):
+                    self.reused += 1
+                else:
+                    queue.append(index)
+            self.rendered = len(queue) + len(done)
+            render_pages(self, queue)
+            if rendering:
+                rendering.wait()
+        except BaseException:
+            if rendering:
+                rendering.cancel()
+            raise
 
     def _link_previous(self, relative: str) -> bool:
         return link_page(self.previous, self.build_dir, relative, self._made_dirs)
@@ -462,6 +498,12 @@ class BuildJob:
 
 
 SEARCH_DIR = urls.SEARCH_FILES.strip("/")
+
+
+def _folders_of(path: str) -> list[str]:
+    """The folders a build file is in ("layanan/ktp/index.html" → "layanan/ktp", "layanan")."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def _top_folders(paths) -> set[str]:

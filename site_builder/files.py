@@ -52,16 +52,22 @@ def link_pages(previous: str, build_dir: str, paths: list[str]) -> list[str]:
 
 
 def refresh_pages(
-    previous: str, build_dir: str, stale: list[str], gone: list[str], link: list[str]
+    previous: str,
+    build_dir: str,
+    stale: list[str],
+    gone: list[str],
+    link: list[str],
+    keep_folders: set[str] = frozenset(),
 ) -> list[str]:
     """Unlink the `stale` pages (with .br/.gz) of a recycled build, drop the folders of those `gone`
-    from the site, then link `link` from the live build; returns the pages linked."""
+    from the site (but `keep_folders`, where pages are being written meanwhile), then link `link`
+    from the live build; returns the pages linked."""
     for relative in stale:
         unlink_with_copies(os.path.join(build_dir, relative))
     root = Path(build_dir)
     for relative in gone:
         folder = (root / relative).parent
-        while folder != root:
+        while folder != root and folder.relative_to(root).as_posix() not in keep_folders:
             try:
                 folder.rmdir()
             except OSError:  # not empty: other pages live there

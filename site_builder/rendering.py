@@ -121,25 +121,43 @@ def compile_theme(theme_dir: Path) -> None:
 def render_pages(job, indices: list[int]) -> None:
     """Render `job.pages[i]` for each index into the build, in worker processes when there are many."""
     if len(indices) < PARALLEL_MIN_PAGES or job.jobs < 2:
-        render_indices(job, indices)
+        render_indices(job, indices, job.assets)
         return
-    global _ACTIVE_JOB
-    _ACTIVE_JOB = job
-    chunks = [indices[i :: job.jobs * 4] for i in range(job.jobs * 4)]
-    try:
-        with ProcessPoolExecutor(job.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
-            try:
-                for future in futures:
-                    future.result()
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
-    finally:
-        _ACTIVE_JOB = None
+    Rendering(job, indices, job.assets).wait()
 
 
-def render_indices(job, indices: list[int]) -> int:
+class Rendering:
+    """Pages rendered in forked worker processes while this process goes on (the build renders
+    the pages known to change while it builds the search index); `wait` before using them."""
+
+    def __init__(self, job, indices: list[int], assets):
+        global _ACTIVE
+        _ACTIVE = (job, assets)  # the processes are forked at the first submit and inherit it
+        jobs = max(job.jobs, 1)
+        chunks = [indices[i :: jobs * 4] for i in range(jobs * 4)]
+        self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        try:
+            self.futures = [self.pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
+        except BaseException:
+            self.cancel()
+            raise
+
+    def wait(self) -> None:
+        try:
+            for future in self.futures:
+                future.result()
+        except BaseException:
+            self.cancel()
+            raise
+        self.pool.shutdown()
+        _forget()
+
+    def cancel(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+        _forget()
+
+
+def render_indices(job, indices: list[int], assets) -> int:
     """Render, write and compress pages; file creation waits on the disk, so threads do it."""
     compressor = PortalCompressor()
     replace = job.recycled is not None
@@ -148,7 +166,7 @@ def render_indices(job, indices: list[int]) -> int:
         for index in indices:
             page = job.pages[index]
             try:
-                data = render(job.env, page, job.assets)
+                data = render(job.env, page, assets)
             except Exception as exc:
                 raise BuildError(
                     f"Halaman {page.url} (templat {page.template}) gagal: {type(exc).__name__}: {exc}"
@@ -160,9 +178,15 @@ def render_indices(job, indices: list[int]) -> int:
     return len(indices)
 
 
-_ACTIVE_JOB = None  # the job the forked render processes inherit
+_ACTIVE = None  # (job, assets) the forked render processes inherit
+
+
+def _forget() -> None:
+    global _ACTIVE
+    _ACTIVE = None
 
 
 def _render_chunk(indices: list[int]) -> int:
     """Runs in a forked worker: the job (templates compiled, catalogue loaded) is inherited."""
-    return render_indices(_ACTIVE_JOB, indices)
+    job, assets = _ACTIVE
+    return render_indices(job, indices, assets)

@@ -216,3 +216,31 @@ def test_files_of_the_folder_the_index_was_updated_from_are_linked_without_readi
     monkeypatch.setattr(portal, "_link_if_same", lambda *args: compared.append(args) or False)
     write_search_assets(edited(changed, service_id, summary="Ringkasan lain."), tmp_path / "next", live)
     assert compared
+
+
+def test_shards_encoded_half_in_a_forked_process_are_the_same_bytes_and_updates_follow(
+    shared_catalogue, monkeypatch
+):
+    """A fresh national-scale build encodes half its shards in a forked process: the files, and the
+    encoded lists the process hands back (what later updates reuse), are as if made here."""
+    serial = build_index(shared_catalogue, Analyzer(), fresh=True)
+    forks = []
+
+    class CountingPool(static_index.ProcessPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            forks.append(len(args[0]))
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(static_index, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(static_index, "PARALLEL_MIN_SHARDS", 1)
+    analyzer = Analyzer()
+    forked = build_index(shared_catalogue, analyzer)
+    assert len(forks) == 1 and forks[0] >= static_index.MIN_SHARDS // 2 - 1  # half the shards
+    assert forked.files == serial.files
+    monkeypatch.setattr(static_index, "PARALLEL_MIN_SHARDS", 10**6)  # the update: here alone
+    service_id = sorted(shared_catalogue.services)[5]
+    changed = edited(shared_catalogue, service_id, title="Layanan Penyulingan Minyak Atsiri")
+    again = build_index(changed, analyzer)
+    _same_as_fresh(again, changed)
+    assert len(forks) == 1
+    assert 0 < len(again.changed) < len(again.files) / 4  # the handed-back lists were reused

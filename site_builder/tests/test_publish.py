@@ -355,9 +355,9 @@ def test_when_idle_a_partial_spare_is_topped_up_and_the_update_that_recycles_it_
     linked = []
     link_pages = build_module.refresh_pages
 
-    def counting(previous, build_dir, stale, gone, link):
+    def counting(previous, build_dir, stale, gone, link, *rest):
         linked.extend(link)
-        return link_pages(previous, build_dir, stale, gone, link)
+        return link_pages(previous, build_dir, stale, gone, link, *rest)
 
     monkeypatch.setattr(build_module, "refresh_pages", counting)
     changed = edited(changed, 3)
@@ -437,3 +437,45 @@ def test_an_update_hashes_only_the_pages_made_of_changed_records(catalogue, live
     full = tmp_path / "full" / "portal"
     build_portal(changed, full, SITE_URL, search=False, reuse=False)
     assert snapshot(live)["files"] == snapshot(full)["files"]
+
+
+def renamed_opd(catalogue, service_id, name):
+    """The catalogue with the agency of `service_id` renamed (every page of its services changes)."""
+    slug = catalogue.services[service_id].opd
+    opds = {**catalogue.opds, slug: dataclasses.replace(catalogue.opds[slug], name=name)}
+    return dataclasses.replace(catalogue, opds=opds)
+
+
+def test_pages_known_to_change_are_written_while_the_search_index_is_built(catalogue, tmp_path, monkeypatch):
+    """Pages other than /cari/ do not depend on the search index: a full build, and an update that
+    changes many pages (an agency renamed), render them in worker processes while this process
+    builds the index, so the two overlap on two cores. Here the index build waits for a page that
+    must change to be written; built one after the other, it would wait in vain."""
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)  # the city's catalogue is small
+    write_index = build_module.write_search_assets
+    page = Path("layanan") / "akta-kelahiran" / "index.html"
+    seen = []
+
+    def index_after_the_page(catalogue, site_dir, *args, **kwargs):
+        wanted = catalogue.opds[catalogue.services["akta-kelahiran"].opd].name
+        path = Path(site_dir) / page
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if path.is_file() and wanted in path.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.02)
+        seen.append(path.is_file() and wanted in path.read_text(encoding="utf-8"))
+        return write_index(catalogue, site_dir, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "write_search_assets", index_after_the_page)
+    out = tmp_path / "portal"
+    first = build_portal(catalogue, out, SITE_URL, jobs=2)
+    renamed = renamed_opd(catalogue, "akta-kelahiran", "Dinas Kependudukan Baru")
+    update = build_portal(renamed, out, SITE_URL, jobs=2)
+    assert seen == [True, True]
+    assert first.rendered == first.pages
+    assert 1 < update.rendered < update.pages
+    monkeypatch.undo()
+    full = tmp_path / "full" / "portal"
+    build_portal(renamed, full, SITE_URL, reuse=False)
+    assert snapshot(out)["files"] == snapshot(full)["files"]
