@@ -180,7 +180,7 @@ def test_a_body_analysed_in_shared_segments_scores_as_the_whole_body(shared_cata
             stem: round(b * static_index.SCORE_SCALE) or 1 for stem, b in whole.scored("body").items()
         }
         fields = static_index.document_fields(service, shared_catalogue)
-        _, entries, _ = state._document(0, (), fields, [])
+        _, entries = state._document(0, (), fields, [])
         assert {stem: packed & 0xFFFF for stem, packed in entries.items() if packed & 0xFFFF} == expected
     shared = [t for (name, _), t in state.analysed.items() if name == static_index.BODY and t.users > 1]
     assert shared  # e.g. a requirement many services have
