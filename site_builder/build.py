@@ -16,6 +16,9 @@ Where a full build's time goes and what is done about it (figures in benchmarks/
   what makes a publish of one service cheap;
 - on such an update, a forked process links the unchanged pages (file system calls) while this
   one builds the search index (CPU), which also reuses the live build's unchanged index files;
+- the pages known to change (all of them in a full build) render in the worker processes while
+  this one builds the search index: no page but /cari/ depends on it (the every-page scripts are
+  known before it), so the two overlap instead of following each other;
 - better still, an update recycles a spare build retired a while ago (publish.recyclable_build):
   its pages are already there, so only the pages that differ from it are replaced — a few dozen
   file system calls instead of linking 10k folders.
