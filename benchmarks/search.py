@@ -121,13 +121,14 @@ def synthetic_catalogue(n: int, seed: int = 7) -> Catalogue:
 
 
 # ------------------------------------------------------------------ child processes
-def _cpu_with_children() -> float:
-    """CPU seconds of this process and of its finished children (a large index encodes half its
-    shards in a forked process)."""
-    return sum(
-        usage.ru_utime + usage.ru_stime
-        for usage in (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
-    )
+def cpu_seconds(*who: int) -> float:
+    """CPU seconds (user + system) so far of `who`: resource.RUSAGE_SELF and/or RUSAGE_CHILDREN
+    (finished child processes)."""
+    return sum(usage.ru_utime + usage.ru_stime for usage in map(resource.getrusage, who))
+
+
+# Santer's build: this process and the one a large index forks to encode half its shards.
+SANTER_CPU = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
 
 
 def child_santer(n: int, out: str) -> dict:
@@ -135,7 +136,7 @@ def child_santer(n: int, out: str) -> dict:
     from site_builder.compress import TEXT_EXTENSIONS, PortalCompressor
 
     catalogue = synthetic_catalogue(n) if n else load_catalogue(SHARED)
-    started, cpu = time.perf_counter(), _cpu_with_children()
+    started, cpu = time.perf_counter(), cpu_seconds(*SANTER_CPU)
     result = write_search_assets(catalogue, Path(out))
     # and the .br/.gz copies the portal builder then makes of the plain text files among them
     # (meta.json, the scripts; the index's data files are compressed already)
@@ -143,7 +144,7 @@ def child_santer(n: int, out: str) -> dict:
     for path in Path(out, "_search").rglob("*"):
         if path.name.endswith(TEXT_EXTENSIONS):
             compressor.compress_data(str(path), path.read_bytes())
-    seconds, cpu = time.perf_counter() - started, _cpu_with_children() - cpu
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(*SANTER_CPU) - cpu
     files = [p for p in Path(out, "_search").rglob("*") if p.is_file()]
     return {
         "seconds": seconds,
@@ -178,13 +179,9 @@ def child_pagefind(n: int, out: str) -> dict:
             encoding="utf-8",
         )
 
-    def cpu_children() -> float:
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return usage.ru_utime + usage.ru_stime
-
-    started, cpu = time.perf_counter(), cpu_children()
+    started, cpu = time.perf_counter(), cpu_seconds(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site)], check=True, capture_output=True)
-    seconds, cpu = time.perf_counter() - started, cpu_children() - cpu
+    seconds, cpu = time.perf_counter() - started, cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
     files = [p for p in (site / "pagefind").rglob("*") if p.is_file()]
     return {
         "seconds": seconds,

@@ -241,12 +241,11 @@ class BuildJob:
             self._clear_recycled()
         urls = write_theme_assets(self.theme_dir, self.build_dir)
         self.theme_urls = urls
-        theme_scripts = [urls[name] for name in THEME_SCRIPTS if name in urls]
         # Pages other than /cari/ do not depend on the search index, only on the every-page
         # scripts, which are known before it.
         self._assumed = {
             "css": urls["santer.css"],
-            "page_scripts": [*theme_scripts, *(search_page_scripts() if search else [])],
+            "page_scripts": [*self._theme_scripts(), *(search_page_scripts() if search else [])],
         }
         # A recycled build must lose its stale pages before anything is written.
         if search or self.recycled is not None:
@@ -265,12 +264,15 @@ class BuildJob:
         result = (
             write_search_assets(catalogue, self.build_dir, lender, search_api=search_api) if search else {}
         )
-        theme_scripts = [self.theme_urls[name] for name in THEME_SCRIPTS if name in self.theme_urls]
         self.assets = Assets(
             css=self.theme_urls["santer.css"],
             search_scripts=tuple(result.get("scripts", ())),
-            page_scripts=(*theme_scripts, *result.get("page_scripts", ())),
+            page_scripts=(*self._theme_scripts(), *result.get("page_scripts", ())),
         )
+
+    def _theme_scripts(self) -> list[str]:
+        """The URLs of the theme's every-page scripts (written by write_theme)."""
+        return [self.theme_urls[name] for name in THEME_SCRIPTS if name in self.theme_urls]
 
     # ---------------------------------------------------------------- pages
     def _clear_recycled(self) -> None:

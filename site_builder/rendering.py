@@ -132,15 +132,17 @@ class Rendering:
 
     def __init__(self, job, indices: list[int], assets):
         global _ACTIVE
-        _ACTIVE = (job, assets)  # the processes are forked at the first submit and inherit it
         jobs = max(job.jobs, 1)
         chunks = [indices[i :: jobs * 4] for i in range(jobs * 4)]
         self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        _ACTIVE = (job, assets)  # with fork, every process is started at the first submit and inherits it
         try:
             self.futures = [self.pool.submit(_render_chunk, chunk) for chunk in chunks if chunk]
         except BaseException:
             self.cancel()
             raise
+        finally:
+            _ACTIVE = None
 
     def wait(self) -> None:
         try:
@@ -150,11 +152,9 @@ class Rendering:
             self.cancel()
             raise
         self.pool.shutdown()
-        _forget()
 
     def cancel(self) -> None:
         self.pool.shutdown(cancel_futures=True)
-        _forget()
 
 
 def render_indices(job, indices: list[int], assets) -> int:
@@ -178,12 +178,7 @@ def render_indices(job, indices: list[int], assets) -> int:
     return len(indices)
 
 
-_ACTIVE = None  # (job, assets) the forked render processes inherit
-
-
-def _forget() -> None:
-    global _ACTIVE
-    _ACTIVE = None
+_ACTIVE = None  # (job, assets) the forked render processes inherit, set while they are started
 
 
 def _render_chunk(indices: list[int]) -> int:
